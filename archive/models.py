@@ -1,0 +1,112 @@
+"""The archive's tables (SQLAlchemy 2). Alembic migrations in ``archive/migrations`` create them.
+
+- ``runs``: one crawl each, with its summary.
+- ``snapshots``: every observation of a URL: raw bytes by hash, HTTP metadata, how the crawl got
+  there (depth, link path), and what came of it (new, unchanged, failed with a reason).
+  Never updated after insert.
+- ``documents``: one company's policy document at one URL, with its type and language.
+- ``versions``: a document's extracted text, only when its normalised text changed; each names
+  the snapshot it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # running | completed | aborted (killed, found by the next run)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("company_id", "url", name="uq_documents_company_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    doc_type: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    title: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_captured: Mapped[datetime] = mapped_column(DateTime)
+    # available | unavailable (the last observation failed; last_failure says why)
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    last_failure: Mapped[str | None] = mapped_column(Text)
+    depth: Mapped[int | None] = mapped_column(Integer)
+    link_path: Mapped[list | None] = mapped_column(JSON)
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_url_id", "url", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    company_id: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    depth: Mapped[int | None] = mapped_column(Integer)
+    link_path: Mapped[list | None] = mapped_column(JSON)
+    # new (bytes not seen before at this URL) | unchanged (same bytes, or 304) | failed
+    outcome: Mapped[str] = mapped_column(String(16))
+    failure: Mapped[str | None] = mapped_column(String(64))
+    failure_detail: Mapped[str | None] = mapped_column(Text)
+    # server: the bytes as the server sent them; rendered: a browser's DOM (a later issue)
+    kind: Mapped[str] = mapped_column(String(16), default="server")
+
+
+class Version(Base):
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    captured_at: Mapped[datetime] = mapped_column(DateTime)
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_confidence: Mapped[float | None] = mapped_column(Float)
+    language_shares: Mapped[dict | None] = mapped_column(JSON)
+    detector: Mapped[str | None] = mapped_column(String(64))
+    extractor: Mapped[str | None] = mapped_column(String(64))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    # technical: re-derived from an old snapshot by better extraction, not a company's change
+    technical: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,105 @@
+"""Read-side questions about the archive, shared by the recorder, the crawler and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive.models import Document, Snapshot, Version
+
+
+@dataclass(frozen=True)
+class LastBody:
+    """The newest snapshot with bytes at a URL: what a re-crawl compares against."""
+
+    snapshot_id: int
+    sha256: str
+    headers: dict
+    failure: str | None
+    failure_detail: str | None
+    document_id: int | None
+
+
+def last_bodies(session: Session) -> dict[str, LastBody]:
+    """For every URL ever captured with a body, its newest such snapshot (keyed by final URL)."""
+    newest = (
+        select(func.max(Snapshot.id)).where(Snapshot.sha256.is_not(None)).group_by(Snapshot.final_url)
+    ).scalar_subquery()
+    rows = session.execute(
+        select(
+            Snapshot.final_url,
+            Snapshot.id,
+            Snapshot.sha256,
+            Snapshot.headers,
+            Snapshot.failure,
+            Snapshot.failure_detail,
+            Snapshot.document_id,
+        ).where(Snapshot.id.in_(newest))
+    )
+    return {
+        url: LastBody(sid, sha, headers or {}, failure, detail, doc_id)
+        for url, sid, sha, headers, failure, detail, doc_id in rows
+    }
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    company_id: str
+    doc_type: str | None
+    language: str | None
+    url: str
+    title: str | None
+    last_captured: datetime
+    versions: int
+    status: str
+    last_failure: str | None
+    depth: int | None
+
+
+def list_documents(session: Session, company_id: str | None = None) -> list[DocumentRow]:
+    counts = (
+        select(Version.document_id, func.count(Version.id).label("n"))
+        .group_by(Version.document_id)
+        .subquery()
+    )
+    query = (
+        select(Document, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.document_id == Document.id)
+        .order_by(Document.company_id, Document.doc_type, Document.language, Document.url)
+    )
+    if company_id:
+        query = query.where(Document.company_id == company_id)
+    return [
+        DocumentRow(
+            d.id, d.company_id, d.doc_type, d.language, d.url, d.title, d.last_captured, n, d.status,
+            d.last_failure, d.depth,
+        )
+        for d, n in session.execute(query)
+    ]
+
+
+def find_document(session: Session, ref: str) -> Document | None:
+    """A document by id, or by URL (exact, then the unique document whose URL contains ``ref``)."""
+    if ref.isdigit():
+        return session.get(Document, int(ref))
+    exact = session.scalars(select(Document).where(Document.url == ref)).first()
+    if exact:
+        return exact
+    matches = session.scalars(select(Document).where(Document.url.contains(ref))).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def document_versions(session: Session, document_id: int) -> list[Version]:
+    return list(
+        session.scalars(select(Version).where(Version.document_id == document_id).order_by(Version.id))
+    )
+
+
+def document_snapshots(session: Session, document_id: int) -> list[Snapshot]:
+    return list(
+        session.scalars(select(Snapshot).where(Snapshot.document_id == document_id).order_by(Snapshot.id))
+    )

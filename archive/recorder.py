@@ -1,0 +1,215 @@
+"""Snapshot → text → version: what the archive does with each capture.
+
+Rules (Open Terms Archive's "snapshot is not version", made cheap for re-crawls):
+- the raw bytes of every capture with a body go to the blob store (stored once per hash);
+- every capture is one row in ``snapshots``, failed ones too, with the reason;
+- bytes identical to the URL's previous snapshot (or a 304) are not extracted again: the
+  previous result stands, so an unchanged re-crawl costs one small row per page;
+- a document gets a new version only when its normalised text differs from its last version;
+- a broken fetch (error status, empty body, error page served with 200, no text) never
+  becomes a version.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from sqlalchemy import select
+
+from archive.blobs import BlobStore
+from archive.db import Database
+from archive.extract import extract
+from archive.language import DETECTOR, document_language
+from archive.models import Document, Snapshot, Version
+from archive.queries import LastBody, last_bodies
+from archive.records import DOCUMENT, HOME, Capture
+from diffing.normalise import normalise, text_hash
+
+log = logging.getLogger(__name__)
+
+# Outcomes a capture can have, as counted in the run summary.
+NEW_VERSION = "new_version"
+SAME_TEXT = "same_text"  # new bytes, same normalised text (e.g. a changed footer token)
+UNCHANGED = "unchanged"  # same bytes as last time, or 304
+NEW_PAGE = "new_page"  # a homepage or hub page with new bytes
+FAILED = "failed"
+
+
+class Recorder:
+    """Records captures of one run; one instance per run, used from one thread."""
+
+    def __init__(self, db: Database, blobs: BlobStore, run_id: int, soft_404_phrases: Sequence[str] = ()):
+        self.db = db
+        self.blobs = blobs
+        self.run_id = run_id
+        self.soft_404_phrases = tuple(soft_404_phrases)
+        self.session = db.session()
+        self.last: dict[str, LastBody] = last_bodies(self.session)
+        self.counts: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+        self.failed_documents: list[dict] = []
+        self.bytes_stored = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def record(self, cap: Capture) -> str:
+        """Store one capture; return its outcome (one of the constants above)."""
+        try:
+            outcome = self._record(cap)
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise
+        self.counts["pages_fetched"] += 1
+        self.counts[outcome] += 1
+        return outcome
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _record(self, cap: Capture) -> str:
+        failure, detail = self._fetch_failure(cap)
+        previous = self.last.get(cap.final_url)
+        sha = None
+        if failure is None:
+            if cap.not_modified and previous:
+                sha = previous.sha256
+            else:
+                sha, is_new_blob = self.blobs.put(cap.body)
+                if is_new_blob:
+                    self.bytes_stored += len(cap.body)
+        same_bytes = sha is not None and previous is not None and previous.sha256 == sha
+
+        if cap.role != DOCUMENT:
+            if failure:
+                return self._failed(cap, None, failure, detail)
+            self._snapshot(cap, None, sha, UNCHANGED if same_bytes else "new")
+            return UNCHANGED if same_bytes else NEW_PAGE
+
+        doc = self._document(cap)
+        if failure:
+            return self._failed(cap, doc, failure, detail)
+        if same_bytes and previous:
+            # Same bytes: extraction would say what it said last time.
+            if previous.failure:
+                return self._failed(cap, doc, previous.failure, previous.failure_detail, sha)
+            self._snapshot(cap, doc, sha, UNCHANGED)
+            self._mark_available(doc, cap)
+            return UNCHANGED
+
+        ex = extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases)
+        if ex.failure:
+            return self._failed(cap, doc, ex.failure, ex.detail, sha)
+        snap = self._snapshot(cap, doc, sha, "new")
+        self._mark_available(doc, cap)
+        text = normalise(ex.text)
+        digest = text_hash(text)
+        last_version = self.session.scalars(
+            select(Version).where(Version.document_id == doc.id).order_by(Version.id.desc()).limit(1)
+        ).first()
+        if ex.title:
+            doc.title = ex.title
+        if last_version is not None and last_version.text_sha256 == digest:
+            return SAME_TEXT
+        detection, shares = document_language(text)
+        self.session.add(
+            Version(
+                document_id=doc.id,
+                snapshot_id=snap.id,
+                captured_at=cap.fetched_at,
+                text=text,
+                text_sha256=digest,
+                title=ex.title,
+                language=detection.language,
+                language_confidence=detection.confidence,
+                language_shares=shares,
+                detector=DETECTOR,
+                extractor=ex.extractor,
+                encoding=ex.encoding,
+            )
+        )
+        if detection.language != "und":
+            doc.language = detection.language
+        return NEW_VERSION
+
+    @staticmethod
+    def _fetch_failure(cap: Capture) -> tuple[str | None, str | None]:
+        if cap.error:
+            return cap.error.split(":", 1)[0], cap.error
+        if cap.status is not None and cap.status >= 400:
+            return f"http_{cap.status}", f"the server answered HTTP {cap.status}"
+        if not cap.not_modified and not cap.body.strip():
+            return "empty_body", "the server answered with an empty body"
+        return None, None
+
+    def _document(self, cap: Capture) -> Document:
+        doc = self.session.scalars(
+            select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url)
+        ).first()
+        if doc is None:
+            doc = Document(
+                company_id=cap.company_id,
+                url=cap.final_url,
+                doc_type=cap.doc_type,
+                language=cap.language_hint,
+                title=cap.title,
+                first_seen=cap.fetched_at,
+                last_captured=cap.fetched_at,
+                status="available",
+            )
+            self.session.add(doc)
+            self.session.flush()
+        elif cap.doc_type and not doc.doc_type:
+            doc.doc_type = cap.doc_type
+        doc.last_captured = cap.fetched_at
+        # The shortest way in is what RDR's "easy to find" asks about; keep the latest one seen.
+        if cap.depth is not None or doc.depth is None:
+            doc.depth = cap.depth
+            doc.link_path = [asdict(link) for link in cap.path]
+        return doc
+
+    def _mark_available(self, doc: Document, cap: Capture) -> None:
+        doc.status = "available"
+        doc.last_failure = None
+
+    def _snapshot(self, cap: Capture, doc: Document | None, sha: str | None, outcome: str,
+                  failure: str | None = None, detail: str | None = None) -> Snapshot:
+        snap = Snapshot(
+            run_id=self.run_id,
+            company_id=cap.company_id,
+            document_id=doc.id if doc else None,
+            role=cap.role,
+            url=cap.url,
+            final_url=cap.final_url,
+            status_code=cap.status,
+            headers=cap.headers,
+            fetched_at=cap.fetched_at,
+            content_type=cap.content_type or None,
+            size=len(cap.body) if sha and not cap.not_modified else None,
+            sha256=sha,
+            depth=cap.depth,
+            link_path=[asdict(link) for link in cap.path],
+            outcome=outcome,
+            failure=failure,
+            failure_detail=detail,
+        )
+        self.session.add(snap)
+        self.session.flush()
+        if sha:
+            self.last[cap.final_url] = LastBody(snap.id, sha, cap.headers, failure, detail, snap.document_id)
+        return snap
+
+    def _failed(self, cap: Capture, doc: Document | None, reason: str, detail: str | None,
+                sha: str | None = None) -> str:
+        self._snapshot(cap, doc, sha, FAILED, reason, detail)
+        self.failures[reason] += 1
+        if doc is not None:
+            doc.status = "unavailable"
+            doc.last_failure = f"{reason}: {detail}" if detail else reason
+        if doc is not None or cap.role == HOME:
+            self.failed_documents.append({"company": cap.company_id, "url": cap.url, "reason": reason})
+        log.warning("failed %s %s: %s", cap.company_id, cap.url, detail or reason)
+        return FAILED

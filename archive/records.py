@@ -1,0 +1,53 @@
+"""What the spiders hand to the archive: one raw capture of one URL at one time.
+
+Plain data, no Scrapy: the spider builds it, the recorder stores it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Roles a captured page plays in the crawl.
+HOME = "home"  # a company homepage (or one of its language versions)
+HUB = "hub"  # a "documents" / "legal" page that lists policy documents
+DOCUMENT = "document"  # a policy document itself (HTML page, PDF, ...)
+ROLES = (HOME, HUB, DOCUMENT)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One click on the way from the homepage: the page it was on, the link's URL and text."""
+
+    url: str
+    text: str
+
+
+@dataclass
+class Capture:
+    """One fetch of one URL: the bytes as served plus how the crawl got there.
+
+    ``status`` is None when no HTTP response arrived (DNS failure, refused, timeout, blocked
+    address); ``error`` then says why. ``depth`` is the click depth from the homepage, None for
+    a seed URL that discovery did not reach. ``path`` lists the clicks that reached the page.
+    """
+
+    company_id: str
+    url: str
+    final_url: str
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime
+    role: str = DOCUMENT
+    doc_type: str | None = None
+    language_hint: str | None = None
+    depth: int | None = None
+    path: list[Link] = field(default_factory=list)
+    error: str | None = None
+    not_modified: bool = False  # the server answered 304 to a conditional request
+    title: str | None = None  # the link text or <title> the spider saw, for humans
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -1,0 +1,196 @@
+"""The typed configuration: which companies to archive, in which campaign windows, and how to crawl.
+
+Validation messages are written for the researchers who edit the YAML: the loader shows them next to
+the file name and line, so they say what was expected and what was found, in plain words.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from config.vocabulary import DOC_TYPES, DocType, Language, StrictModel, Vocabulary
+
+__all__ = [
+    "DOC_TYPES",
+    "Campaign",
+    "Company",
+    "Config",
+    "CrawlSettings",
+    "DocumentSeed",
+    "RenderMode",
+]
+
+RenderMode = Literal["auto", "always", "never"]
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
+
+
+def check_url(value: str) -> str:
+    """An absolute http(s) URL with a host, kept as the string the researcher wrote."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        ok = False
+    if not ok or any(c.isspace() for c in value):
+        raise ValueError(f"expected an http(s) URL such as https://example.kz/, got {value!r}")
+    return value
+
+
+def check_slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise ValueError(
+            "expected an id of lowercase Latin letters, digits, '-' and '_' starting with a letter or "
+            f"digit (such as halyk-bank), got {value!r}"
+        )
+    return value
+
+
+def check_address(value: str) -> str:
+    """A host name, an IP address or a CIDR network (127.0.0.0/8) the crawler may fetch from."""
+    value = value.strip()
+    expected = "expected a host name, an IP address or a network like 127.0.0.0/8"
+    looks_numeric = "/" in value or ":" in value or all(p.isdigit() for p in value.rstrip(".").split("."))
+    if looks_numeric:
+        try:
+            # strict=False: "192.168.1.1/24" plainly means that /24 network; refusing it helps no one.
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as e:
+            raise ValueError(f"{expected}, got {value!r} ({e})") from None
+        return value
+    labels = value.rstrip(".").split(".")
+    if len(value) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{expected}, got {value!r}")
+    return value.lower()
+
+
+URL = Annotated[str, AfterValidator(check_url)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Address = Annotated[str, AfterValidator(check_address)]
+
+
+class CrawlSettings(StrictModel):
+    max_depth: int = Field(3, ge=1, le=10)  # clicks from the homepage (RDR: "one or two clicks")
+    # Private, loopback and link-local addresses are refused unless listed here (the demo sites).
+    allow_private_addresses: list[Address] = []
+    concurrent_requests: int = Field(16, ge=1)
+    concurrent_per_host: int = Field(4, ge=1)
+    download_timeout: float = Field(30, gt=0)
+    download_delay: float = Field(0, ge=0)
+    max_pages_per_company: int = Field(300, ge=1)
+    max_response_bytes: int = Field(50_000_000, ge=1)
+    user_agent: Text = "policy-archive/0.1 (+research archive of public policy documents)"
+    render: RenderMode = "auto"
+    obey_robots_txt: bool = False
+
+
+class Campaign(StrictModel):
+    """One rating year and the window in which its documents are archived."""
+
+    name: Text
+    start: date
+    end: date
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end must be on or after start ({start.isoformat()}), got {end.isoformat()}")
+        return end
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+
+class DocumentSeed(StrictModel):
+    """A document URL the team already knows, fetched even if discovery does not reach it."""
+
+    url: URL
+    type: DocType | None = None
+
+
+class Company(StrictModel):
+    id: Slug
+    name: Text
+    sector: Text  # FinTech, Telecom, E-commerce in 2024; new sectors need no code change
+    homepage: URL
+    extra_homepages: list[URL] = []  # other brands' sites, e.g. Kcell also runs activ.kz
+    confirmed: bool = True  # False: the homepage is a guess; crawl skips it unless asked
+    languages: list[Language] = Field(default_factory=lambda: ["kk", "ru"], min_length=1)
+    render: RenderMode | None = None  # None: use crawl.render
+    documents: list[DocumentSeed] = []
+
+    @property
+    def homepages(self) -> list[str]:
+        return [self.homepage, *self.extra_homepages]
+
+
+def _packaged_vocabulary() -> Vocabulary:
+    from config.loader import default_vocabulary  # late import: the loader imports this module
+
+    return default_vocabulary()
+
+
+class Config(StrictModel):
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    campaigns: list[Campaign]
+    companies: list[Company]
+    vocabulary: Vocabulary = Field(default_factory=_packaged_vocabulary, repr=False)
+
+    # The custom errors carry the offending item's index so the loader can point at its line.
+    @field_validator("companies")
+    @classmethod
+    def _unique_ids(cls, companies: list[Company]) -> list[Company]:
+        first: dict[str, int] = {}
+        for i, company in enumerate(companies):
+            j = first.setdefault(company.id, i)
+            if j != i:
+                raise PydanticCustomError(
+                    "duplicate_id",
+                    "duplicate company id '{id}' (already used by companies[{first}])",
+                    {"id": company.id, "first": j, "index": i, "field": "id"},
+                )
+        return companies
+
+    @field_validator("campaigns")
+    @classmethod
+    def _distinct_campaigns(cls, campaigns: list[Campaign]) -> list[Campaign]:
+        # Overlapping windows would make campaign_at() ambiguous.
+        for i, c in enumerate(campaigns):
+            for j, other in enumerate(campaigns[:i]):
+                if c.name == other.name:
+                    raise PydanticCustomError(
+                        "duplicate_campaign",
+                        "duplicate campaign name '{name}' (already used by campaigns[{first}])",
+                        {"name": c.name, "first": j, "index": i, "field": "name"},
+                    )
+                if c.start <= other.end and other.start <= c.end:
+                    raise PydanticCustomError(
+                        "campaign_overlap",
+                        "campaign '{name}' overlaps campaign '{other}'; windows must not overlap",
+                        {"name": c.name, "other": other.name, "index": i, "field": "start"},
+                    )
+        return campaigns
+
+    def campaign_at(self, d: date) -> Campaign | None:
+        """The campaign whose archive window contains the date, if any."""
+        return next((c for c in self.campaigns if c.contains(d)), None)
+
+    def company(self, id: str) -> Company:
+        for company in self.companies:
+            if company.id == id:
+                return company
+        known = ", ".join(c.id for c in self.companies)
+        raise KeyError(f"no company with id {id!r} in the config (known: {known})")

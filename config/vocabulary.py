@@ -1,0 +1,285 @@
+"""What policy documents, document lists and language switchers are called on Kazakhstani sites.
+
+The phrases themselves are data (config/vocabulary.yaml), so researchers can add the names companies
+actually use without touching code. This module validates that data and turns it into matchers that are
+compiled once at load time, because the crawler asks them about every link of every page.
+
+Text matching rule (link texts, titles)
+---------------------------------------
+Text and phrases are normalised the same way: NFKC, casefold, "ё" -> "е", and split into words of letters
+and digits (punctuation and whitespace only separate words). A phrase matches when its words appear
+consecutively in the text, each text word matched against the phrase word like this:
+
+* phrase words of 1-3 letters ("на", "о", "of", "use") must be equal;
+* words of 4-5 letters ("terms", "шарт", "жария") must be a prefix of the text word;
+* longer words are cut to a stem: the word minus its last three letters, but never below five letters
+  ("политика" -> "полит", "конфиденциальности" -> "конфиденциальн", "персональных" -> "персональ"),
+  and the stem must be a prefix of the text word.
+
+So "Ознакомьтесь с политикой конфиденциальности" matches "политика конфиденциальности", and Kazakh
+suffixes ("саясатымен", "келісімі") are absorbed the same way. Cutting three letters rather than keeping a
+fixed five keeps long stems specific ("персональ" does not match "персонал", staff). Of several matches the
+one with the most words wins, then the longest, then the last in the text: "согласие на обработку
+персональных данных" (consent) beats "персональных данных" (personal-data policy) inside it.
+
+URL matching: the path and query are percent-decoded and split into tokens on anything that is not a letter
+or digit ("/docs/public_offer.pdf" -> docs, public, offer, pdf); slug terms match as whole, consecutive
+tokens, so "offer" would not match "offers". Text phrases are tried on the same tokens too, which covers
+Cyrillic slugs ("/политика-конфиденциальности").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, create_model, field_validator
+
+DOC_TYPES = (
+    "terms_of_service",
+    "public_offer",
+    "privacy_policy",
+    "personal_data_policy",
+    "consent_form",
+    "cookie_policy",
+    "code_of_conduct",
+    "transparency_report",
+)
+# Literal cannot be built from the tuple for type checkers; tests assert the two agree.
+DocType = Literal[
+    "terms_of_service",
+    "public_offer",
+    "privacy_policy",
+    "personal_data_policy",
+    "consent_form",
+    "cookie_policy",
+    "code_of_conduct",
+    "transparency_report",
+]
+LANGUAGES = ("kk", "ru", "en")
+Language = Literal["kk", "ru", "en"]
+
+# Query parameters that carry a language; other parameters ("?id=en") are not taken as markers.
+_LANG_QUERY_KEYS = frozenset({"lang", "language", "locale", "lng", "hl", "l", "lan", "ln"})
+# A link to a file is a document, never a page that lists documents.
+_FILE_PATH = re.compile(r"\.(pdf|docx?|rtf|odt|xlsx?|zip|rar|txt)$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+_LOCALE = re.compile(r"([a-z]{2,3})[-_][a-z]{2}")
+# Beyond this a "link text" is page content, not a name; matching it would only add noise and time.
+_MAX_TEXT = 2000
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: unknown keys are errors, so a typo never silently does nothing."""
+
+    # YAML turns `name: 2024` or `- 404` into numbers; accept them where text is expected.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of a text (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", text[:_MAX_TEXT]).casefold().replace("ё", "е")
+    return _WORD.findall(text)
+
+
+def _url_words(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    return words(unquote(parts.path + " " + parts.query))
+
+
+def _has_words(value: str) -> str:
+    if not words(value):
+        raise ValueError(f"expected a phrase with at least one letter or digit, got {value!r}")
+    return value.strip()
+
+
+Phrase = Annotated[str, AfterValidator(_has_words)]
+
+
+def _stem(word: str) -> tuple[str, bool]:
+    """(stem, exact) for one phrase word; the rule is in the module docstring."""
+    if len(word) <= 3:
+        return word, True
+    if len(word) <= 5:
+        return word, False
+    return word[: max(5, len(word) - 3)], False
+
+
+class _Matcher:
+    """The most specific of many phrases found in a list of words."""
+
+    def __init__(self, entries: list[tuple[str, str]], *, stems: bool):
+        # Phrases are indexed by the first two letters of their first word, so a text word is only
+        # compared with the few phrases that can start at it.
+        self._index: dict[str, list[tuple[tuple[tuple[str, bool], ...], str, int]]] = defaultdict(list)
+        for label, phrase in entries:
+            ws = words(phrase)
+            pattern = tuple(_stem(w) if stems else (w, True) for w in ws)
+            self._index[pattern[0][0][:2]].append((pattern, label, sum(map(len, ws))))
+
+    def best(self, ws: list[str]) -> tuple[tuple[int, int, int], str] | None:
+        found = None
+        for i, first in enumerate(ws):
+            for pattern, label, size in self._index.get(first[:2], ()):
+                n = len(pattern)
+                if i + n > len(ws):
+                    continue
+                if all(
+                    w == stem if exact else w.startswith(stem)
+                    for w, (stem, exact) in zip(ws[i : i + n], pattern, strict=True)
+                ):
+                    rank = (n, size, i)
+                    if found is None or rank > found[0]:
+                        found = (rank, label)
+        return found
+
+
+def _best(*found: tuple[tuple[int, int, int], str] | None) -> str | None:
+    hits = [f for f in found if f is not None]
+    return max(hits)[1] if hits else None
+
+
+class PhraseSet(StrictModel):
+    """Names of one thing in each language, plus URL slug terms ("privacy", "public-offer")."""
+
+    ru: list[Phrase] = []
+    kk: list[Phrase] = []
+    en: list[Phrase] = []
+    url: list[Phrase] = []
+
+    def texts(self) -> list[str]:
+        return [*self.ru, *self.kk, *self.en]
+
+
+# One required key per document type, so a missing or misspelt type in the YAML is reported.
+DocumentPhrases = create_model(  # type: ignore[call-overload]
+    "DocumentPhrases", __base__=StrictModel, **{t: (PhraseSet, ...) for t in DOC_TYPES}
+)
+
+
+class LanguageMarkers(StrictModel):
+    labels: list[Phrase] = []  # what a language switcher shows: "Қазақша", "KZ", "Рус"
+    url: list[Phrase] = []  # path segments, query values and subdomains: kz, ru, en
+
+
+class LanguageTable(StrictModel):
+    kk: LanguageMarkers = LanguageMarkers()
+    ru: LanguageMarkers = LanguageMarkers()
+    en: LanguageMarkers = LanguageMarkers()
+
+
+def _key(text: str) -> str:
+    return " ".join(words(text))
+
+
+class Vocabulary(StrictModel):
+    """The phrase data plus the questions the crawler asks of a link."""
+
+    documents: DocumentPhrases  # type: ignore[valid-type]
+    hubs: PhraseSet
+    archives: PhraseSet
+    languages: LanguageTable
+    soft_404: list[Phrase] = []  # phrases of error pages served with status 200
+
+    _doc_text: _Matcher = PrivateAttr()
+    _doc_url: _Matcher = PrivateAttr()
+    _hub_text: _Matcher = PrivateAttr()
+    _hub_url: _Matcher = PrivateAttr()
+    _archive_text: _Matcher = PrivateAttr()
+    _archive_url: _Matcher = PrivateAttr()
+    _labels: dict[str, str] = PrivateAttr()
+    _markers: dict[str, str] = PrivateAttr()
+
+    @field_validator("languages")
+    @classmethod
+    def _one_language_per_marker(cls, table: LanguageTable) -> LanguageTable:
+        for kind in ("labels", "url"):
+            owner: dict[str, str] = {}
+            for lang in LANGUAGES:
+                for marker in getattr(getattr(table, lang), kind):
+                    other = owner.setdefault(_key(marker), lang)
+                    if other != lang:
+                        raise ValueError(f"{kind} marker {marker!r} is listed for both {other} and {lang}")
+        return table
+
+    def model_post_init(self, context: Any, /) -> None:
+        docs = [(t, getattr(self.documents, t)) for t in DOC_TYPES]
+        self._doc_text = _Matcher([(t, p) for t, s in docs for p in s.texts()], stems=True)
+        self._doc_url = _Matcher([(t, p) for t, s in docs for p in s.url], stems=False)
+        self._hub_text = _Matcher([("hub", p) for p in self.hubs.texts()], stems=True)
+        self._hub_url = _Matcher([("hub", p) for p in self.hubs.url], stems=False)
+        self._archive_text = _Matcher([("archive", p) for p in self.archives.texts()], stems=True)
+        self._archive_url = _Matcher([("archive", p) for p in self.archives.url], stems=False)
+        self._labels = {}
+        self._markers = {}
+        for lang in LANGUAGES:
+            markers = getattr(self.languages, lang)
+            self._labels.update((_key(label), lang) for label in markers.labels)
+            self._markers.update((_key(m), lang) for m in markers.url)
+
+    def document_type(self, text: str = "", url: str = "") -> str | None:
+        """The document type named by a link's text (or title), or else by its URL; None if neither."""
+        if text:
+            found = self._doc_text.best(words(text))
+            if found:
+                return found[1]
+        if url:
+            ws = _url_words(url)
+            return _best(self._doc_url.best(ws), self._doc_text.best(ws))
+        return None
+
+    def is_hub(self, text: str = "", url: str = "") -> bool:
+        """Whether a link leads to a page that lists documents ("Документы", "/legal")."""
+        if text and self._hub_text.best(words(text)):
+            return True
+        if url and not _FILE_PATH.search(urlsplit(url).path):
+            ws = _url_words(url)
+            return bool(self._hub_url.best(ws) or self._hub_text.best(ws))
+        return False
+
+    def is_archive(self, text: str = "", url: str = "") -> bool:
+        """Whether a link leads to previous versions of documents ("Архив документов", "/archive")."""
+        if text and self._archive_text.best(words(text)):
+            return True
+        if url:
+            ws = _url_words(url)
+            return bool(self._archive_url.best(ws) or self._archive_text.best(ws))
+        return False
+
+    def language_of_label(self, label: str) -> str | None:
+        """kk/ru/en for a language-switcher label; the whole label must be a known one."""
+        return self._labels.get(_key(label))
+
+    def language_of_url(self, url: str) -> str | None:
+        """kk/ru/en from a path segment (/kz/), a lang query value or a subdomain (kz.example.kz)."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            return None
+        for segment in parts.path.split("/"):
+            if lang := self._marker(segment):
+                return lang
+        for key, value in parse_qsl(parts.query):
+            if key.casefold() in _LANG_QUERY_KEYS and (lang := self._marker(value)):
+                return lang
+        labels = host.split(".")
+        # Only the first label of a host with three or more: in "example.kz" the "kz" is the country.
+        if len(labels) >= 3:
+            return self._marker(labels[0])
+        return None
+
+    def _marker(self, segment: str) -> str | None:
+        s = unquote(segment).strip().casefold()
+        if not s:
+            return None
+        if s in self._markers:
+            return self._markers[s]
+        m = _LOCALE.fullmatch(s)  # locale forms: kk-kz, ru_RU, en-us
+        return self._markers.get(m[1]) if m else None

@@ -1,0 +1,179 @@
+"""``policy-archive``: one small function per command, each parsing options and calling the core."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from config import ConfigError, check_config, load_config
+from crawler.run import EXIT_CONFIG, EXIT_OK, CrawlOptions
+
+DEFAULT_CONFIG = "config/companies.yaml"
+
+
+def _paths(args) -> tuple[Path, str]:
+    from archive.db import database_url
+
+    data_dir = Path(args.data_dir)
+    return data_dir, database_url(data_dir, os.environ.get("POLICY_ARCHIVE_DB"))
+
+
+def _load(args):
+    try:
+        return load_config(args.config)
+    except ConfigError as exc:
+        print(f"policy-archive: invalid configuration\n{exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def cmd_check_config(args) -> int:
+    try:
+        cfg, warnings = check_config(args.config)
+    except ConfigError as exc:
+        print(f"policy-archive: invalid configuration\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{args.config}: OK ({len(cfg.companies)} companies, {len(cfg.campaigns)} campaigns)")
+    return EXIT_OK
+
+
+def cmd_crawl(args) -> int:
+    from crawler.run import crawl
+
+    cfg = _load(args)
+    unknown = [c for c in args.company if c not in {co.id for co in cfg.companies}]
+    if unknown:
+        print(f"policy-archive: unknown company id(s): {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_CONFIG
+    data_dir, db_url = _paths(args)
+    return crawl(cfg, CrawlOptions(
+        data_dir=data_dir, db_url=db_url, ignore_window=args.ignore_window, only=tuple(args.company),
+        include_unconfirmed=args.include_unconfirmed,
+        today=date.fromisoformat(args.today) if args.today else None,
+    ))
+
+
+def cmd_documents(args) -> int:
+    from archive.db import Database
+    from archive.queries import list_documents
+
+    _, db_url = _paths(args)
+    db = Database(db_url)
+    with db.session() as session:
+        rows = list_documents(session, args.company)
+    if not rows:
+        print("no documents archived yet: run `policy-archive crawl` first")
+        return EXIT_OK
+    header = ("id", "company", "type", "lang", "versions", "status", "depth", "last captured", "url")
+    table = [header] + [
+        (str(r.id), r.company_id, r.doc_type or "-", r.language or "-", str(r.versions), r.status,
+         "-" if r.depth is None else str(r.depth), r.last_captured.strftime("%Y-%m-%d %H:%M"), r.url)
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from archive.db import Database
+    from archive.queries import document_snapshots, document_versions, find_document
+
+    _, db_url = _paths(args)
+    db = Database(db_url)
+    with db.session() as session:
+        doc = find_document(session, args.document)
+        if doc is None:
+            print(f"policy-archive: no document {args.document!r} (an id or URL from `policy-archive documents`)",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        versions = document_versions(session, doc.id)
+        if args.text is not None:
+            chosen = versions[-1] if args.text == "latest" else next(
+                (v for v in versions if str(v.id) == args.text), None)
+            if chosen is None:
+                print(f"policy-archive: document {doc.id} has no version {args.text}", file=sys.stderr)
+                return EXIT_CONFIG
+            print(chosen.text)
+            return EXIT_OK
+        print(f"document {doc.id}: {doc.company_id} {doc.doc_type or '-'} [{doc.language or '-'}] {doc.status}")
+        print(f"  url: {doc.url}")
+        if doc.title:
+            print(f"  title: {doc.title}")
+        path = " > ".join(f"{step['text'] or step['url']}" for step in doc.link_path or [])
+        print(f"  click depth: {'-' if doc.depth is None else doc.depth}" + (f" ({path})" if path else ""))
+        if doc.last_failure:
+            print(f"  last failure: {doc.last_failure}")
+        print("  versions:")
+        for v in versions:
+            print(f"    {v.id:>5}  {v.captured_at:%Y-%m-%d %H:%M:%S}  {v.language or '-':3}  "
+                  f"{len(v.text):>7} chars  text sha256 {v.text_sha256[:16]}  snapshot {v.snapshot_id}")
+        snaps = document_snapshots(session, doc.id)
+        print(f"  captures: {len(snaps)} ({sum(s.outcome == 'failed' for s in snaps)} failed)")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from crawler.demo.run import run_demo
+
+    return run_demo(Path(args.data_dir))
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name.startswith("policy_archive")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policy-archive", description=__doc__)
+    parser.add_argument("--config", default=os.environ.get("POLICY_ARCHIVE_CONFIG", DEFAULT_CONFIG),
+                        help="companies and campaigns (default: %(default)s, env POLICY_ARCHIVE_CONFIG)")
+    parser.add_argument("--data-dir", default=os.environ.get("POLICY_ARCHIVE_DATA", "data"),
+                        help="blobs, database, runs (default: %(default)s, env POLICY_ARCHIVE_DATA)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("check-config", help="validate the config file").set_defaults(func=cmd_check_config)
+
+    p = sub.add_parser("crawl", help="discover and archive every company's policy documents")
+    p.add_argument("--company", action="append", default=[], help="only this company id (repeatable)")
+    p.add_argument("--ignore-window", action="store_true", help="crawl even outside every campaign window")
+    p.add_argument("--include-unconfirmed", action="store_true", help="also crawl unconfirmed homepages")
+    p.add_argument("--today", help=argparse.SUPPRESS)  # pins the date for window tests
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("documents", help="list archived documents")
+    p.add_argument("--company")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("show", help="a document's versions; --text prints a version's text")
+    p.add_argument("document", help="document id or URL")
+    p.add_argument("--text", nargs="?", const="latest", metavar="VERSION",
+                   help="print the text of VERSION (default: the latest)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("demo", help="crawl the bundled offline demo sites twice and show what changed")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Our own progress lines at INFO; libraries (Scrapy, trafilatura) only when something is wrong.
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("policy_archive").setLevel(logging.INFO)
+    if not args.verbose:
+        # Scrapy's logging setup lowers its loggers to DEBUG when a crawl starts; keep its chatter out.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

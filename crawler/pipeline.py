@@ -1,0 +1,67 @@
+"""The pipeline that hands each capture to the archive's recorder, and shows progress."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from archive.records import DOCUMENT, Capture
+
+log = logging.getLogger("policy_archive.crawl")
+
+
+class Progress:
+    """A live status line on a terminal; plain log lines (one per document) under cron."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.live = stream.isatty()
+        self.last_draw = 0.0
+
+    def update(self, cap: Capture, outcome: str, counts) -> None:
+        if self.live:
+            now = time.monotonic()
+            if now - self.last_draw > 0.2:
+                self.last_draw = now
+                self.stream.write(
+                    f"\r{counts['pages_fetched']} pages, {counts['new_version']} new versions, "
+                    f"{counts['failed']} failed · {cap.company_id} {cap.url[:60]}\x1b[K"
+                )
+                self.stream.flush()
+        elif cap.role == DOCUMENT:
+            log.info("%s %s %s [%s]", cap.company_id, cap.doc_type or "-", cap.url, outcome)
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+class ArchivePipeline:
+    def __init__(self, crawler, progress: Progress):
+        self.crawler = crawler
+        self.progress = progress
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, Progress())
+
+    @property
+    def recorder(self):
+        return self.crawler.spider.recorder
+
+    def process_item(self, item):
+        if not isinstance(item, Capture):
+            return item
+        try:
+            outcome = self.recorder.record(item)
+        except Exception as exc:  # one capture's storage problem must not end the run
+            log.error("could not archive %s: %s", item.url, exc)
+            self.recorder.failures["archive_error"] += 1
+            outcome = "archive_error"
+        self.progress.update(item, outcome, self.recorder.counts)
+        return item
+
+    def close_spider(self):
+        self.progress.close()

@@ -1,0 +1,149 @@
+"""One crawl run, safe under cron: a lock, the campaign window, a summary, documented exit codes."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from archive.blobs import BlobStore
+from archive.db import Database
+from archive.recorder import Recorder
+from archive.runs import finish_run, start_run
+from config import Config
+
+log = logging.getLogger("policy_archive.crawl")
+
+# Exit codes (documented in the README; cron wrappers rely on them).
+EXIT_OK = 0  # every capture succeeded, or nothing to do (outside every campaign window)
+EXIT_SOME_FAILED = 1  # the run completed, but some documents or homepages could not be captured
+EXIT_CONFIG = 2  # the config file is invalid (or the command line is)
+EXIT_LOCKED = 3  # another crawl holds the lock on this data directory
+
+
+@dataclass
+class CrawlOptions:
+    data_dir: Path
+    db_url: str
+    ignore_window: bool = False
+    only: tuple[str, ...] = ()  # company ids; empty = all
+    include_unconfirmed: bool = False
+    today: date | None = None
+
+
+class Locked(Exception):
+    pass
+
+
+@contextmanager
+def run_lock(data_dir: Path) -> Iterator[None]:
+    """An exclusive lock on the data directory, released by the kernel if the process dies."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "crawl.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise Locked(f"another crawl is running on {data_dir} (pid {holder}); try again later") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def crawl(cfg: Config, opts: CrawlOptions) -> int:
+    """Run one crawl; return the exit code. Prints the run summary."""
+    try:
+        with run_lock(opts.data_dir):
+            return _crawl_locked(cfg, opts)
+    except Locked as exc:
+        print(f"policy-archive: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
+    today = opts.today or date.today()
+    campaign = cfg.campaign_at(today)
+    if campaign is None and not opts.ignore_window:
+        windows = ", ".join(f"{c.name} ({c.start}..{c.end})" for c in cfg.campaigns) or "none configured"
+        print(f"policy-archive: {today} is outside every campaign window ({windows}); nothing to do. "
+              "Use --ignore-window to crawl anyway.")
+        return EXIT_OK
+
+    companies = [c for c in cfg.companies if not opts.only or c.id in opts.only]
+    skipped = [c.id for c in companies if not c.confirmed and not opts.include_unconfirmed]
+    companies = [c for c in companies if c.id not in skipped]
+    if skipped:
+        print(f"policy-archive: skipping companies whose homepage is not confirmed: {', '.join(skipped)} "
+              "(set confirmed: true in the config, or pass --include-unconfirmed)")
+
+    db = Database(opts.db_url)
+    blobs = BlobStore(opts.data_dir / "blobs")
+    run_id = start_run(db, campaign.name if campaign else None)
+    recorder = Recorder(db, blobs, run_id, cfg.vocabulary.soft_404)
+    started = time.monotonic()
+    try:
+        _run_spider(cfg, companies, recorder)
+    finally:
+        recorder.close()
+    elapsed = time.monotonic() - started
+
+    summary = {
+        "companies": [c.id for c in companies],
+        "pages_fetched": recorder.counts["pages_fetched"],
+        "new_snapshots": recorder.counts["new_version"] + recorder.counts["same_text"]
+        + recorder.counts["new_page"],
+        "unchanged_snapshots": recorder.counts["unchanged"],
+        "new_versions": recorder.counts["new_version"],
+        "failures": dict(recorder.failures),
+        "failed_documents": recorder.failed_documents,
+        "bytes_stored": recorder.bytes_stored,
+        "seconds": round(elapsed, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    code = EXIT_SOME_FAILED if recorder.failed_documents else EXIT_OK
+    finish_run(db, run_id, code, summary, opts.data_dir / "runs")
+    db.close()
+    print(format_summary(run_id, summary))
+    return code
+
+
+def _run_spider(cfg: Config, companies, recorder: Recorder) -> None:
+    # Imported here: Scrapy installs the asyncio reactor, which must happen in this process only
+    # when a crawl actually runs (the other commands never touch Twisted).
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from spiders.policy import PolicySpider
+
+    process = CrawlerProcess(scrapy_settings(cfg.crawl))
+    process.crawl(PolicySpider, companies=companies, vocabulary=cfg.vocabulary,
+                  max_depth=cfg.crawl.max_depth, max_pages_per_company=cfg.crawl.max_pages_per_company,
+                  recorder=recorder)
+    process.start()
+
+
+def format_summary(run_id: int, s: dict) -> str:
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(s["failures"].items())) or "none"
+    lines = [
+        f"run {run_id}: {len(s['companies'])} companies, {s['pages_fetched']} pages fetched in {s['seconds']} s",
+        f"  snapshots: {s['new_snapshots']} new, {s['unchanged_snapshots']} unchanged; "
+        f"new versions: {s['new_versions']}; bytes stored: {s['bytes_stored']}",
+        f"  failures: {failures}",
+    ]
+    for f in s["failed_documents"][:20]:
+        lines.append(f"    {f['company']}: {f['url']} ({f['reason']})")
+    if len(s["failed_documents"]) > 20:
+        lines.append(f"    … and {len(s['failed_documents']) - 20} more (see the run record)")
+    return "\n".join(lines)

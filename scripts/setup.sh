@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything policy-archive needs on a fresh Debian machine with Python 3.11:
+# Debian's chromium (Playwright cannot download its own browser here) and a venv with the package.
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored\|WheelFile\|^ *!!\|^ *$" || true
+  .venv/bin/python -c "import scrapy, trafilatura, sqlalchemy" # fail loudly if the install did not work
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

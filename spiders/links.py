@@ -1,0 +1,119 @@
+"""Which links on a page lead to policy documents, hubs or language versions, and which site a URL is on.
+
+Pure functions over (url, text) pairs, so discovery can be tested without Scrapy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from archive.records import DOCUMENT, HOME, HUB
+from config import Vocabulary
+
+SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#", "viber:", "whatsapp:", "tg:")
+
+
+@dataclass(frozen=True)
+class RawLink:
+    url: str  # absolute, without fragment
+    text: str  # visible text, title and aria-label, whitespace collapsed
+    hreflang: str | None = None  # from <link rel=alternate hreflang> or <a hreflang>
+
+
+@dataclass(frozen=True)
+class Target:
+    """A link worth following and what we expect behind it."""
+
+    url: str
+    text: str
+    role: str
+    doc_type: str | None
+    language: str | None
+    alternate: bool  # a language version of the page it was found on
+
+
+def clean_url(base: str, href: str) -> str | None:
+    href = href.strip()
+    if not href or href.lower().startswith(SKIP_SCHEMES):
+        return None
+    parts = urlsplit(urljoin(base, href))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _site_key(url: str) -> tuple[str, int | None] | None:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    try:
+        ipaddress.ip_address(host)
+        return host, parts.port  # an IP site is one host and one port
+    except ValueError:
+        return host.removeprefix("www."), None
+
+
+def same_site(url: str, homepages: list[str]) -> bool:
+    """True when ``url`` is on one of the homepages' sites: the same host, or a subdomain of it
+    (``kz.example.kz`` for ``www.example.kz``); for IP-address sites the same address and port."""
+    key = _site_key(url)
+    if key is None:
+        return False
+    for home in homepages:
+        home_key = _site_key(home)
+        if home_key is None:
+            continue
+        if key == home_key or (home_key[1] is None and key[0].endswith("." + home_key[0])):
+            return True
+    return False
+
+
+_MARKER_SEGMENT = re.compile(r"/(kz|kk|ru|en|qz|kaz|rus|eng)(?=/|$)", re.IGNORECASE)
+
+
+def _without_language(url: str) -> str:
+    """The URL with its language markers blanked, to recognise /kz/x and /ru/x as versions of x."""
+    parts = urlsplit(url)
+    path = _MARKER_SEGMENT.sub("", parts.path).rstrip("/") or "/"
+    query = re.sub(r"(?i)\b(lang|language|locale|hl)=[a-z-]+", r"\1=*", parts.query)
+    return f"{parts.netloc}{path}?{query}"
+
+
+def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None,
+             vocabulary: Vocabulary) -> Target | None:
+    """What ``link`` on a page (of role ``page_role``) probably leads to, or None to ignore it.
+
+    - a language version of the page (hreflang, a switcher label such as "Қаз" or "RU", or the
+      same URL with another language marker): same role and type as the page;
+    - a link whose text or URL names a document type: that document;
+    - a "documents" / "legal" hub.
+    """
+    if link.url == page_url:
+        return None
+    language = None
+    if link.hreflang:
+        language = vocabulary.language_of_label(link.hreflang.split("-")[0]) or link.hreflang.lower()[:2]
+    label_language = vocabulary.language_of_label(link.text) if link.text else None
+    url_language = vocabulary.language_of_url(link.url)
+    sibling = url_language is not None and _without_language(link.url) == _without_language(page_url)
+    if link.hreflang or label_language or sibling:
+        role, doc_type = page_role, page_type
+        if _without_language(link.url).split("?")[0].endswith("/") and page_role != HOME:
+            # Many switchers on a document page lead to the homepage in that language.
+            role, doc_type = HOME, None
+        return Target(link.url, link.text, role, doc_type,
+                      language or label_language or url_language, alternate=True)
+
+    doc_type = vocabulary.document_type(text=link.text) or vocabulary.document_type(url=link.url)
+    if doc_type:
+        return Target(link.url, link.text, DOCUMENT, doc_type, url_language, alternate=False)
+    if vocabulary.is_hub(text=link.text, url=link.url):
+        return Target(link.url, link.text, HUB, None, url_language, alternate=False)
+    return None
+
+
+__all__ = ["RawLink", "Target", "classify", "clean_url", "same_site", "HOME", "HUB", "DOCUMENT"]

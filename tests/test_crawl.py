@@ -1,0 +1,250 @@
+"""End-to-end crawls: the real CLI in a subprocess against fixture sites on loopback, real SQLite."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from archive.models import Document, Run, Snapshot, Version
+from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
+from tests.conftest import company
+from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
+
+
+def _site() -> FixtureSite:
+    return FixtureSite(routes={
+        "/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности", "/ru/offer": "Публичная оферта"})),
+        "/ru/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+        "/ru/offer": Route(body=policy_page("Публичная оферта", RU_CLAUSES[::-1])),
+        "/credits": Route(body=policy_page("Кредиты", ["Кредит наличными до 5 млн тенге."] * 10)),
+    })
+
+
+def _rows(archive, model, *where):
+    db = archive.db()
+    with db.session() as s:
+        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
+    db.close()
+    return rows
+
+
+def test_two_identical_crawls_make_no_new_version_and_store_no_new_blob(archive):
+    with FixtureServer(_site()) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        first = archive.crawl()
+        assert first.code == 0, first.err
+        blobs_after_first = sorted(p.name for p in (archive.data / "blobs").rglob("*") if p.is_file())
+        second = archive.crawl()
+        assert second.code == 0, second.err
+    blobs_after_second = sorted(p.name for p in (archive.data / "blobs").rglob("*") if p.is_file())
+    assert blobs_after_first == blobs_after_second
+    versions = _rows(archive, Version)
+    assert len(versions) == 2  # privacy + offer, once each
+    runs = _rows(archive, Run)
+    assert [r.summary["new_versions"] for r in runs] == [2, 0]
+    assert runs[1].summary["bytes_stored"] == 0
+    assert "new versions: 0" in second.out
+
+
+@pytest.mark.parametrize("etag", [True, False], ids=["conditional-get", "hash-compare"])
+def test_a_content_switch_gives_exactly_one_new_version(archive, etag):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности"}), etag=etag),
+        "/ru/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES), etag=etag),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+        changed = RU_CLAUSES[:2] + ["Персональные данные хранятся не более трех лет."] + RU_CLAUSES[3:]
+        site.routes["/ru/privacy"] = Route(body=policy_page("Политика конфиденциальности", changed), etag=etag)
+        assert archive.crawl().code == 0
+        assert archive.crawl().code == 0
+    versions = _rows(archive, Version)
+    assert len(versions) == 2
+    assert "не более трех лет" in versions[1].text and "пяти лет" in versions[0].text
+    assert [r.summary["new_versions"] for r in _rows(archive, Run)] == [1, 1, 0]
+
+
+def test_cosmetic_whitespace_and_quote_changes_make_no_version(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности"})),
+        "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+        cosmetic = [c.replace(" ", "\u00a0", 3).replace("ё", "е") + "  " for c in RU_CLAUSES]
+        site.routes["/privacy"] = Route(body=policy_page("Политика конфиденциальности", cosmetic))
+        assert archive.crawl().code == 0
+    assert len(_rows(archive, Version)) == 1
+    snaps = _rows(archive, Snapshot, Snapshot.role == "document")
+    assert [s.outcome for s in snaps] == ["new", "new"]  # new bytes, same text: no version
+
+
+def test_broken_fetches_never_become_versions(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({
+            "/terms": "Пользовательское соглашение", "/privacy": "Политика конфиденциальности",
+            "/offer": "Публичная оферта", "/consent": "Согласие на обработку персональных данных",
+            "/cookies": "Политика использования файлов cookie",
+        })),
+        "/terms": Route(status=500, body="<h1>Internal error</h1>"),
+        "/privacy": Route(body=""),
+        "/offer": Route(body="<html><head><title>Страница не найдена</title></head>"
+                             "<body><h1>Страница не найдена</h1><p>Проверьте адрес.</p></body></html>"),
+        "/consent": Route(body="<html><head><title>App</title></head><body><div id=app></div>"
+                               "<script src=/app.js></script></body></html>"),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        result = archive.crawl()
+    assert result.code == 1  # some documents failed
+    assert _rows(archive, Version) == []
+    failures = {s.url.rsplit("/", 1)[1]: s.failure for s in _rows(archive, Snapshot, Snapshot.outcome == "failed")}
+    assert failures == {"terms": "http_500", "privacy": "empty_body", "offer": "soft_404", "consent": "no_text",
+                        "cookies": "http_404"}
+    docs = _rows(archive, Document)
+    assert {d.status for d in docs} == {"unavailable"}
+    assert all(d.last_failure for d in docs)
+    summary = json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
+    assert summary["failures"] == {"http_500": 1, "empty_body": 1, "soft_404": 1, "no_text": 1, "http_404": 1}
+    assert "soft_404 1" in result.out
+
+
+def test_windows_1251_and_a_wrong_charset_header_decode_correctly(archive):
+    meta_only = policy_page("Политика конфиденциальности", RU_CLAUSES).replace(
+        '<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">')
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности", "/offer": "Публичная оферта"})),
+        "/privacy": Route(body=meta_only, encode="windows-1251", header_charset=None),
+        # The header claims UTF-8; the bytes are windows-1251 (and the page says nothing).
+        "/offer": Route(body=policy_page("Публичная оферта", RU_CLAUSES).replace('<meta charset="utf-8">', ""),
+                        encode="windows-1251", header_charset="utf-8"),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+    versions = _rows(archive, Version)
+    assert len(versions) == 2
+    for v in versions:
+        assert "персональных данных" in v.text and "\ufffd" not in v.text
+        assert v.encoding == "windows-1251" and v.language == "ru"
+
+
+def test_discovery_follows_hubs_switchers_and_hreflang_and_records_click_depth(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/kz/": "Қаз", "/documents/": "Документы"})),
+        "/kz/": Route(body=home_page({"/": "Рус", "/kz/documents/": "Құжаттар"}, title="Басты бет")),
+        "/documents/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности"}, title="Документы")),
+        "/kz/documents/": Route(body=home_page({"/kz/privacy": "Құпиялылық саясаты"}, title="Құжаттар")),
+        "/ru/privacy": Route(body=policy_page(
+            "Политика конфиденциальности", RU_CLAUSES,
+            head='<link rel="alternate" hreflang="kk" href="/kz/privacy">'
+                 '<link rel="alternate" hreflang="en" href="/en/privacy">')),
+        "/kz/privacy": Route(body=policy_page("Құпиялылық саясаты", KK_CLAUSES, lang="kk")),
+        "/en/privacy": Route(body=policy_page("Privacy policy", [
+            "This policy explains how the company collects, stores and processes the personal data of users.",
+            "The company processes the name, phone number and e-mail address of the user for its services.",
+            "Personal data is kept no longer than needed for these purposes and at most for five years.",
+        ] * 2, lang="en")),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+    docs = {d.url.split(":", 2)[2].split("/", 1)[1]: d for d in _rows(archive, Document)}
+    assert set(docs) == {"ru/privacy", "kz/privacy", "en/privacy"}
+    assert {d.doc_type for d in docs.values()} == {"privacy_policy"}
+    assert {k: d.language for k, d in docs.items()} == {"ru/privacy": "ru", "kz/privacy": "kk", "en/privacy": "en"}
+    assert docs["ru/privacy"].depth == 2
+    assert [step["text"] for step in docs["ru/privacy"].link_path] == ["Документы", "Политика конфиденциальности"]
+    assert docs["en/privacy"].depth == 3  # only reachable through the Russian page's hreflang
+    assert docs["en/privacy"].link_path[-1]["text"] == "hreflang=en"
+    assert "/credits" not in {s.url.split(":", 2)[2][len(s.url.split(":", 2)[2].split("/")[0]):]
+                              for s in _rows(archive, Snapshot)}
+
+
+def test_depth_bound_and_seed_urls(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/a/": "Документы"})),
+        "/a/": Route(body=home_page({"/a/b/": "Правовая информация"}, title="Документы")),
+        "/a/b/": Route(body=home_page({"/a/b/terms": "Пользовательское соглашение"}, title="Правовая информация")),
+        "/a/b/terms": Route(body=policy_page("Пользовательское соглашение", RU_CLAUSES)),
+        "/hidden/ethics": Route(body=policy_page("Кодекс деловой этики", RU_CLAUSES)),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"), documents=[
+            {"url": server.url("/hidden/ethics"), "type": "code_of_conduct"}])], max_depth=2)
+        assert archive.crawl().code == 0
+        requested = site.requested_paths()
+    assert "/a/b/terms" not in requested  # three clicks away, bound is two
+    docs = _rows(archive, Document)
+    assert [(d.doc_type, d.depth) for d in docs] == [("code_of_conduct", None)]
+
+
+def test_redirect_to_an_unlisted_loopback_address_is_refused(archive):
+    listener = Listener("127.0.0.99").start()
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности"})),
+        "/privacy": Route(redirect=f"{listener.base_url}/privacy", status=302),
+    })
+    try:
+        with FixtureServer(site) as server:
+            archive.write_config([company("bank", server.url("/"), documents=[
+                {"url": f"{listener.base_url}/offer", "type": "public_offer"}])])
+            result = archive.crawl()
+    finally:
+        listener.stop()
+    assert listener.connections == 0
+    assert result.code == 1
+    failed = _rows(archive, Snapshot, Snapshot.outcome == "failed")
+    assert {s.failure for s in failed} == {"blocked_address"}
+    assert all("127.0.0.99" in s.failure_detail and "allow_private_addresses" in s.failure_detail for s in failed)
+
+
+def test_private_addresses_are_refused_without_an_allow_list(archive):
+    site = _site()
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], allow=[])
+        result = archive.crawl()
+    assert site.requests == []
+    assert result.code == 1 and "blocked_address" in result.out
+
+
+def test_outside_every_window_crawl_does_nothing_and_exits_0(archive):
+    site = _site()
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))],
+                             campaigns=[{"name": "2024", "start": "2024-05-01", "end": "2024-07-31"}])
+        result = archive.crawl("--today", "2024-09-01")
+        assert result.code == 0 and "outside every campaign window" in result.out
+        assert site.requests == []
+        inside = archive.crawl("--today", "2024-06-15")
+        assert inside.code == 0 and site.requests
+        forced = archive.crawl("--today", str(date(2025, 1, 1)), "--ignore-window")
+        assert forced.code == 0 and "run 2" in forced.out
+
+
+def test_a_second_run_is_refused_while_the_lock_is_held(archive):
+    archive.data.mkdir(parents=True)
+    archive.write_config([company("bank", "http://127.0.0.1:9/")])
+    with open(archive.data / "crawl.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = archive.crawl()
+    assert result.code == 3
+    assert "another crawl is running" in result.err
+
+
+def test_a_bad_config_gives_file_line_and_field(archive):
+    archive.config.write_text(
+        "campaigns:\n  - name: '2024'\n    start: 2024-05-01\n    end: 2024-07-31\n"
+        "companies:\n  - id: bank\n    name: Bank\n    sector: FinTech\n    homepage: bank.kz\n",
+        encoding="utf-8")
+    for command in ("check-config", "crawl"):
+        result = archive.cli(command)
+        assert result.code == 2
+        assert "companies.yaml:9: companies[0].homepage" in result.err
+        assert "Traceback" not in result.err

@@ -1,0 +1,34 @@
+import pytest
+
+from crawler.guard import address_refusal, parse_allow_list
+
+
+def refusal(host, addresses, allow=()):
+    hosts, nets = parse_allow_list(list(allow))
+    return address_refusal(host, tuple(addresses), hosts, nets)
+
+
+@pytest.mark.parametrize("address,kind", [
+    ("127.0.0.1", "loopback"), ("127.0.0.99", "loopback"), ("10.1.2.3", "private"),
+    ("192.168.0.10", "private"), ("172.20.0.1", "private"), ("169.254.169.254", "link-local"),
+    ("::1", "loopback"), ("fe80::1", "link-local"), ("::ffff:127.0.0.1", "loopback"),
+    ("0.0.0.0", "unspecified"), ("100.64.0.1", "non-public"),
+])
+def test_private_addresses_are_refused(address, kind):
+    reason = refusal("intranet.example", [address])
+    assert reason and reason.startswith("blocked_address:") and kind in reason
+
+
+def test_public_addresses_pass():
+    assert refusal("halykbank.kz", ["195.93.152.10", "2a00:1450:4001::1"]) is None
+
+
+def test_one_private_address_among_public_ones_is_refused():
+    assert refusal("mixed.example", ["8.8.8.8", "10.0.0.1"])
+
+
+def test_allow_list_networks_and_hosts():
+    assert refusal("127.0.0.2", ["127.0.0.2"], ["127.0.0.0/29"]) is None
+    assert refusal("127.0.0.99", ["127.0.0.99"], ["127.0.0.0/29"])
+    assert refusal("demo.local", ["10.0.0.5"], ["demo.local"]) is None
+    assert refusal("other.local", ["10.0.0.5"], ["demo.local"])
