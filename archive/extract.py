@@ -1,0 +1,347 @@
+"""Bytes in, clean text out: decode, classify and extract the main text of a captured document.
+
+Runs on every captured page, so the HTML path parses once and stays cheap. Failures are data, not
+exceptions: an :class:`Extraction` always comes back, with ``failure`` set to a short reason code.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lxml
+import pypdf
+import trafilatura
+from charset_normalizer import from_bytes
+from lxml import etree
+from lxml.html import HTMLParser, document_fromstring
+
+MIN_TEXT_CHARS = 150  # below this a page is a shell, a stub or an error page, not a policy document
+SOFT_404_MAX_CHARS = 400  # a phrase such as "page not found" only condemns a short text
+
+TRAFILATURA = f"trafilatura {trafilatura.__version__}"
+LXML_FALLBACK = f"lxml {lxml.__version__} (fallback)"
+PYPDF = f"pypdf {pypdf.__version__}"
+PLAIN = "plain-text 1"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    text: str  # clean main text, one paragraph per line; "" on failure
+    title: str | None
+    kind: str  # "html" | "pdf" | "text" | "other"
+    encoding: str | None  # charset used to decode HTML/text
+    extractor: str  # name and version of what produced ``text``
+    failure: str | None  # None, or "empty_body" | "soft_404" | "no_text" | "unsupported_type" | "pdf_error"
+    detail: str | None = None  # a human sentence for the failure
+
+
+# ---------------------------------------------------------------------------------------------- kind
+
+# Binary formats that are never a readable page, whatever the Content-Type claims.
+# ZIP (DOCX/XLSX) and OLE2 (DOC) become their own kind once a later issue extracts them.
+_BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8",
+                 b"RIFF")
+# The WHATWG MIME-sniffing "HTML" patterns, plus the meta/link tags that often open a <head>-less page.
+_HTML_START = re.compile(
+    rb"(?:<!doctype\s+html|<html|<head|<body|<script|<iframe|<h1|<div|<font|<table|<a|<style|<title|<b|<br|<p"
+    rb"|<meta|<link)[\s>/]|<!--",
+    re.I,
+)
+
+
+def sniff_kind(body: bytes, content_type: str | None) -> str:
+    """Classify by magic bytes first (servers mislabel often), then by the Content-Type."""
+    head = body[:1024]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    pdf_at = head.find(b"%PDF-")
+    if pdf_at >= 0 and not head[:pdf_at].startswith(b"<"):  # the PDF spec allows junk before the header
+        return "pdf"
+    if head.startswith(_BINARY_MAGIC):
+        return "other"
+    if _HTML_START.match(head) or (head.startswith(b"<?xml") and b"<html" in head.lower()):
+        return "html"
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if mime in ("application/pdf", "application/x-pdf"):
+        return "pdf"
+    if mime == "text/plain":
+        return "text"
+    if mime in ("", "application/octet-stream", "binary/octet-stream") and b"\x00" not in head:
+        if b"<html" in head.lower() or b"<body" in head.lower():
+            return "html"
+    return "other"
+
+
+# ------------------------------------------------------------------------------------------ decoding
+
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w:.-]+)", re.I)
+_META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([\w:.-]+)", re.I)
+_XML_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([\w:.-]+)", re.I)
+# What charset_normalizer may pick from: the encodings Russian/Kazakh/English pages actually use.
+# Left free, it happily "detects" Greek or Turkish code pages in short Cyrillic pages.
+_GUESS_CANDIDATES = ["utf_8", "cp1251", "koi8_r", "cp866", "iso8859_5", "cp1252"]
+# Python codec name -> the name we record (the WHATWG / IANA spelling people know).
+_NAMES = {"cp1251": "windows-1251", "cp1252": "windows-1252", "iso8859-5": "iso-8859-5", "kz1048": "kz-1048",
+          # Browsers read latin-1 and ASCII labels as windows-1252; so do we (same bytes, more letters).
+          "iso8859-1": "windows-1252", "latin-1": "windows-1252", "ascii": "windows-1252"}
+
+# Signs that a decode produced mojibake although it raised no error:
+_LATIN1_RUN = re.compile(r"[À-ÖØ-öø-ÿ]{3,}")  # "Ïîëèòèêà": windows-1251 read as latin-1/1252
+_SWAPPED_CASE = re.compile(r"\b[а-яё][А-ЯЁ]{2,}")  # "пОЛИТИКА": KOI8-R and windows-1251 confused
+_NORMAL_CASE = re.compile(r"\b[А-ЯЁ][а-яё]{2,}")
+# cp866 read as windows-1251 turns a third of the letters into symbols inside words: "Ї®«ЁвЁЄ "
+_SYMBOL_IN_WORD = re.compile(r"[^\W\d_][^\w\s\x00-\x7f]+[^\W\d_]")
+_CYR_RUN = re.compile(r"[\u0400-\u04ff]+")
+_FREQUENT_CYR = "аеионтсрлвдк"  # ~70% of Russian letters, ~60% of Kazakh; a wrong code page scrambles them
+
+
+def canonical_charset(label: str | None) -> str | None:
+    """A charset label as found in the wild -> our canonical name, or None when Python lacks it."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    for candidate in (label, label.removeprefix("x-"), re.sub(r"^win-?(\d)", r"windows-\1", label)):
+        try:
+            name = codecs.lookup(candidate).name
+        except LookupError:
+            continue
+        return _NAMES.get(name, name)
+    return None
+
+
+def _cyrillic_fit(text: str) -> tuple[float, int]:
+    """Share of the most frequent Cyrillic letters among all Cyrillic letters, and their number."""
+    low = text.lower()
+    cyrillic = sum(map(len, _CYR_RUN.findall(low)))
+    return (sum(map(low.count, _FREQUENT_CYR)) / cyrillic if cyrillic else 0.0), cyrillic
+
+
+def _implausible(text: str) -> bool:
+    """True when ``text`` decoded without error but is evidently read in the wrong charset."""
+    nonascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    if nonascii < 8:
+        return False
+    in_runs = sum(map(len, _LATIN1_RUN.findall(text)))
+    if in_runs >= 8 and in_runs > 0.3 * nonascii:
+        return True
+    swapped = len(_SWAPPED_CASE.findall(text))
+    if swapped >= 5 and swapped > len(_NORMAL_CASE.findall(text)):
+        return True
+    if len(_SYMBOL_IN_WORD.findall(text)) >= 5:
+        return True
+    fit, cyrillic = _cyrillic_fit(text)
+    return cyrillic >= 40 and fit < 0.4
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """Decode as UTF-8 when only a stray byte or a truncated tail is invalid.
+
+    Legacy single-byte Cyrillic practically never forms valid multi-byte sequences, so many good
+    sequences and very few bad ones mean UTF-8 with a glitch, not another charset."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+    return text if good >= 10 and bad * 50 <= good else None
+
+
+def _decode(body: bytes, content_type: str | None, use_meta: bool) -> tuple[str, str]:
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                      (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom):
+            return body[len(bom):].decode(name, errors="replace"), name
+    if body.isascii():
+        return body.decode("ascii"), "ascii"
+    try:  # a wrong header or meta is common; valid UTF-8 that is not ASCII is practically never wrong
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text = _mostly_utf8(body)
+        if text is not None:
+            return text, "utf-8"
+    declared: list[str] = []
+    header = _HEADER_CHARSET.search(content_type or "")
+    if header:
+        declared.append(header.group(1))
+    if use_meta:
+        head = body[:4096]
+        declared += [m.group(1).decode("ascii", "ignore") for m in (_META_CHARSET.search(head),
+                                                                    _XML_ENCODING.search(head)) if m]
+    for label in declared:
+        name = canonical_charset(label)
+        if name is None or name == "utf-8":  # UTF-8 was already tried and failed
+            continue
+        try:
+            text = body.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if not _implausible(text):
+            return text, name
+    best = from_bytes(body, cp_isolation=_GUESS_CANDIDATES).best()
+    fallback = body.decode("cp1251", errors="replace")
+    if best is not None:
+        name = canonical_charset(best.encoding) or "windows-1251"
+        text = body.decode(name, errors="replace")
+        # With little Cyrillic to go on the guess is often a rare code page; windows-1251 is by far
+        # the most common legacy charset here, so it wins a tie on letter statistics.
+        if name in ("koi8-r", "cp866", "iso-8859-5") and not _implausible(fallback) and (
+                _cyrillic_fit(fallback)[0] >= _cyrillic_fit(text)[0]):
+            return fallback, "windows-1251"
+        if not _implausible(text):
+            return text, name
+    return fallback, "windows-1251"
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Decode an HTML body: BOM, valid UTF-8, header, <meta>, a restricted guess, then windows-1251."""
+    return _decode(body, content_type, use_meta=True)
+
+
+# ------------------------------------------------------------------------------------------- HTML
+
+_PARSER = HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")  # lxml refuses str input that declares an encoding
+_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "svg", "iframe", "form")
+_BLOCKS = frozenset("p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article main aside "
+                    "blockquote pre address figure figcaption caption br hr center".split())
+_CELLS = frozenset(("td", "th"))
+
+
+_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], " ")  # stray bytes in old pages
+
+
+def _lines(text: str) -> str:
+    """One paragraph per line, inner whitespace and control characters collapsed, empty lines dropped."""
+    lines = text.translate(_CONTROLS).splitlines()
+    return "\n".join(filter(None, (" ".join(line.split()) for line in lines)))
+
+
+def _fold(text: str) -> str:
+    """Case- and ё-insensitive form for phrase matching."""
+    return " ".join(text.casefold().replace("ё", "е").split())
+
+
+def _title(root) -> str | None:
+    found = root.find(".//title")
+    title = " ".join(found.text_content().split()) if found is not None else ""
+    if not title and (found := root.find(".//meta[@property='og:title']")) is not None:
+        title = " ".join(found.get("content", "").split())
+    return title or None
+
+
+def _plain_text(root) -> str:
+    """Main text without trafilatura: <main>/<article>/<body> minus scripts and page chrome.
+
+    Walks events instead of recursing (pages nest thousands deep) and only reads the tree."""
+    node = next((found for xp in (".//main", ".//article", ".//body")
+                 if (found := root.find(xp)) is not None), root)
+    pieces: list[str] = []
+    walker = etree.iterwalk(node, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        sep = "\n" if tag in _BLOCKS else " " if tag in _CELLS else ""
+        if event == "start":
+            if tag in _DROP:
+                walker.skip_subtree()
+            else:
+                pieces += (sep, el.text or "")
+        else:
+            pieces += ("" if tag in _DROP else sep, (el.tail or "") if el is not node else "")
+    return _lines("".join(pieces))
+
+
+def _soft_404(folded_places: Sequence[str], phrases: Sequence[str]) -> str | None:
+    for phrase in phrases:
+        wanted = _fold(phrase)
+        if wanted and any(wanted in place for place in folded_places):
+            return phrase
+    return None
+
+
+def _judge(text: str, title: str | None, h1: str, kind: str, encoding: str | None, extractor: str,
+           phrases: Sequence[str], hint: str = "") -> Extraction:
+    """Apply the soft-404 and too-little-text rules shared by HTML and plain text."""
+    heads = [_fold(title or ""), _fold(h1)]
+    if len(text) < SOFT_404_MAX_CHARS:
+        heads.append(_fold(text))
+    phrase = _soft_404(heads, phrases)
+    if phrase:
+        return Extraction("", title, kind, encoding, extractor, "soft_404",
+                          f'error-page phrase "{phrase}" in the title, heading or short text')
+    if len(text) < MIN_TEXT_CHARS:
+        return Extraction("", title, kind, encoding, extractor, "no_text",
+                          f"only {len(text)} characters of text{hint}")
+    return Extraction(text, title, kind, encoding, extractor, None)
+
+
+def _extract_html(body: bytes, content_type: str | None, url: str, phrases: Sequence[str]) -> Extraction:
+    text, encoding = decode_html(body, content_type)
+    try:
+        root = document_fromstring(_XML_DECL.sub("", text, count=1).replace("\x00", ""), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return Extraction("", None, "html", encoding, LXML_FALLBACK, "no_text", "no HTML could be parsed")
+    title = _title(root)
+    h1 = root.find(".//h1")
+    h1_text = h1.text_content() if h1 is not None else ""
+    # trafilatura copies the tree it is given, so ``root`` stays whole for the fallback below.
+    main = trafilatura.extract(root, url=url or None, favor_recall=True, include_comments=False,
+                               include_tables=True, deduplicate=False, output_format="txt")
+    main, extractor = _lines(main or ""), TRAFILATURA
+    if len(main) < MIN_TEXT_CHARS:  # trafilatura gives up on some pages; take what the markup holds
+        plain = _plain_text(root)
+        if len(plain) > len(main):
+            main, extractor = plain, LXML_FALLBACK
+    scripts = len(root.findall(".//script"))
+    hint = f" ({scripts} <script> elements: a JavaScript app shell?)" if scripts >= 3 else ""
+    return _judge(main, title, h1_text, "html", encoding, extractor, phrases, hint)
+
+
+# -------------------------------------------------------------------------------------------- PDF
+
+
+def _extract_pdf(body: bytes) -> Extraction:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(body))
+        if reader.is_encrypted and not reader.decrypt(""):
+            return Extraction("", None, "pdf", None, PYPDF, "pdf_error", "encrypted with a password")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        if not pages:
+            return Extraction("", None, "pdf", None, PYPDF, "pdf_error", "the PDF has no readable pages")
+    except Exception as exc:  # noqa: BLE001 - broken PDFs raise anything from KeyError to RecursionError
+        return Extraction("", None, "pdf", None, PYPDF, "pdf_error", f"{type(exc).__name__}: {exc}"[:300])
+    try:
+        meta = reader.metadata
+        title = (" ".join((meta.title or "").split()) or None) if meta else None
+    except Exception:  # noqa: BLE001 - a broken info dictionary must not cost us the text
+        title = None
+    text = _lines("\n".join(pages))
+    if len(text) < MIN_TEXT_CHARS:
+        detail = ("no text layer (scanned?)" if sum(ch.isalpha() for ch in text) < 20
+                  else f"only {len(text)} characters of text in {len(pages)} pages")
+        return Extraction("", title, "pdf", None, PYPDF, "no_text", detail)
+    return Extraction(text, title, "pdf", None, PYPDF, None)
+
+
+# ------------------------------------------------------------------------------------------- entry
+
+
+def extract(body: bytes, content_type: str | None, url: str,
+            soft_404_phrases: Sequence[str] = ()) -> Extraction:
+    """Extract the main text of one captured body; never raises for bad input."""
+    kind = sniff_kind(body, content_type)
+    if not body.strip():
+        return Extraction("", None, kind, None, PLAIN, "empty_body", f"{len(body)} bytes, no content")
+    if kind == "html":
+        return _extract_html(body, content_type, url, soft_404_phrases)
+    if kind == "pdf":
+        return _extract_pdf(body)
+    if kind == "text":
+        text, encoding = _decode(body, content_type, use_meta=False)
+        return _judge(_lines(text), None, "", "text", encoding, PLAIN, soft_404_phrases)
+    return Extraction("", None, "other", None, PLAIN, "unsupported_type",
+                      f"cannot extract text from {content_type or 'an unknown type'} ({body[:8]!r}...)")
