@@ -15,6 +15,15 @@ from crawler.run import EXIT_CONFIG, EXIT_OK, CrawlOptions
 DEFAULT_CONFIG = "config/companies.yaml"
 
 
+def _default_config() -> str:
+    """The env's config, else ./config/companies.yaml, else the packaged one (installed elsewhere)."""
+    from config.loader import PACKAGED_CONFIG
+
+    if env := os.environ.get("POLICY_ARCHIVE_CONFIG"):
+        return env
+    return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else str(PACKAGED_CONFIG)
+
+
 def _paths(args) -> tuple[Path, str]:
     from archive.db import database_url
 
@@ -131,7 +140,7 @@ def _quiet_libraries(record: logging.LogRecord) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policy-archive", description=__doc__)
-    parser.add_argument("--config", default=os.environ.get("POLICY_ARCHIVE_CONFIG", DEFAULT_CONFIG),
+    parser.add_argument("--config", default=_default_config(),
                         help="companies and campaigns (default: %(default)s, env POLICY_ARCHIVE_CONFIG)")
     parser.add_argument("--data-dir", default=os.environ.get("POLICY_ARCHIVE_DATA", "data"),
                         help="blobs, database, runs (default: %(default)s, env POLICY_ARCHIVE_DATA)")

@@ -36,9 +36,10 @@ def _cli(config: Path, data_dir: Path, *args: str) -> int:
 
 
 def _show_changes(data_dir: Path) -> None:
+    from sqlalchemy import select
+
     from archive.db import Database, database_url
     from archive.models import Document, Version
-    from sqlalchemy import select
 
     db = Database(database_url(data_dir))
     with db.session() as session:

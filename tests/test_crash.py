@@ -1,0 +1,106 @@
+"""A crawl killed with SIGKILL leaves a consistent archive, and the next run completes it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+
+from sqlalchemy import select
+
+from archive.models import Document, Run, Snapshot, Version
+from crawler.demo.server import FixtureServer, FixtureSite, Route
+from tests.conftest import REPO, company
+from tests.pages import RU_CLAUSES, home_page, policy_page
+
+N_DOCS = 24
+
+
+class TrippedSite(FixtureSite):
+    """A site that raises an event when a given path is first requested."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tripwires: dict[str, threading.Event] = {}
+
+    def respond(self, method, target, request_headers, base_url):
+        if target in self.tripwires:
+            self.tripwires[target].set()
+        return super().respond(method, target, request_headers, base_url)
+
+
+def _site(slow: bool) -> TrippedSite:
+    links = {f"/docs/{n}": f"Публичная оферта № {n}" for n in range(N_DOCS)}
+    routes = {"/": Route(body=home_page({"/documents/": "Документы"})),
+              "/documents/": Route(body=home_page(links, title="Документы"))}
+    for n in range(N_DOCS):
+        routes[f"/docs/{n}"] = Route(body=policy_page(f"Публичная оферта № {n}", [*RU_CLAUSES, f"Оферта {n}."]))
+    # The last document hangs, so the kill lands with a crawl in full flight.
+    routes[f"/docs/{N_DOCS - 1}"] = Route(body=routes[f"/docs/{N_DOCS - 1}"].body, delay=60 if slow else 0)
+    return TrippedSite(routes=routes)
+
+
+def _start_crawl(archive) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("POLICY_ARCHIVE_DB", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "--config", str(archive.config), "--data-dir", str(archive.data),
+         "crawl"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _kill_when(archive, site: TrippedSite, path: str) -> None:
+    site.tripwires[path] = threading.Event()
+    proc = _start_crawl(archive)
+    try:
+        assert site.tripwires[path].wait(60), f"the crawl never requested {path}"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _assert_consistent(archive) -> None:
+    db_file = archive.data / "archive.sqlite3"
+    with sqlite3.connect(db_file) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    blobs = archive.data / "blobs"
+    for path in (p for p in blobs.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name  # no half-written blob
+    db = archive.db()
+    with db.session() as s:
+        for snap in s.scalars(select(Snapshot).where(Snapshot.sha256.is_not(None))):
+            assert (blobs / snap.sha256[:2] / snap.sha256[2:4] / snap.sha256).is_file()
+        for version in s.scalars(select(Version)):
+            assert s.get(Snapshot, version.snapshot_id).document_id == version.document_id
+    db.close()
+
+
+def test_sigkill_mid_crawl_leaves_a_consistent_archive_that_the_next_run_completes(archive):
+    site = _site(slow=True)
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], concurrent_per_host=2)
+        _kill_when(archive, site, "/documents/")  # early: homepage done, documents not yet
+        _assert_consistent(archive)
+        _kill_when(archive, site, f"/docs/{N_DOCS - 1}")  # late: most documents recorded
+        _assert_consistent(archive)
+        site.routes[f"/docs/{N_DOCS - 1}"].delay = 0
+        result = archive.crawl()
+        assert result.code == 0, result.out + result.err
+        _assert_consistent(archive)
+        again = archive.crawl()
+        assert again.code == 0 and "new versions: 0" in again.out
+
+    db = archive.db()
+    with db.session() as s:
+        runs = list(s.scalars(select(Run).order_by(Run.id)))
+        assert [r.status for r in runs] == ["aborted", "aborted", "completed", "completed"]
+        docs = list(s.scalars(select(Document)))
+        assert len(docs) == N_DOCS and all(d.status == "available" for d in docs)
+        versions = list(s.scalars(select(Version)))
+        assert len(versions) == N_DOCS  # each document once, however many runs were cut short
+    db.close()
