@@ -27,8 +27,15 @@ from archive.records import DOCUMENT, HOME, Capture, Link
 from config import Company, Vocabulary
 from spiders.links import RawLink, Target, classify, clean_url, same_site
 
-# Twisted / Scrapy exception names -> the failure codes the archive counts by.
+# Scrapy / Twisted exception names -> the failure codes the archive counts by.
 ERROR_CODES = {
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "CannotResolveHostError": "dns_error",
+    "DownloadCancelledError": "cancelled",
+    "DownloadFailedError": "connection_lost",
+    "ResponseDataLossError": "connection_lost",
+    "UnsupportedURLSchemeError": "unsupported_url",
     "TimeoutError": "timeout",
     "TCPTimedOutError": "timeout",
     "DNSLookupError": "dns_error",
@@ -181,5 +188,8 @@ class PolicySpider(scrapy.Spider):
         reason = getattr(failure.value, "reason", None)
         if not reason:
             name = type(failure.value).__name__
-            reason = f"{ERROR_CODES.get(name, 'fetch_error')}: {name}: {failure.value}"
+            code = ERROR_CODES.get(name, "fetch_error")
+            if "download max size" in str(failure.value):
+                code = "too_large"  # crawl.max_response_bytes
+            reason = f"{code}: {failure.value}"
         yield self._capture(meta, original, request.url, None, {}, b"", error=reason)

@@ -248,3 +248,23 @@ def test_a_bad_config_gives_file_line_and_field(archive):
         assert result.code == 2
         assert "companies.yaml:9: companies[0].homepage" in result.err
         assert "Traceback" not in result.err
+
+
+def test_timeouts_oversize_bodies_and_refused_connections_are_failures_with_reasons(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/big": "Публичная оферта", "/slow": "Политика конфиденциальности"})),
+        "/big": Route(body=policy_page("Публичная оферта", RU_CLAUSES * 500)),
+        "/slow": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES), delay=5),
+    })
+    with FixtureServer(site) as server:
+        # Port 1 on loopback: nothing listens there, the connection is refused.
+        archive.write_config([company("bank", server.url("/"), documents=[{"url": "http://127.0.0.1:1/offer"}])],
+                             download_timeout=0.5, max_response_bytes=200_000)
+        result = archive.crawl()
+    assert result.code == 1
+    failed = {s.url.rsplit("/", 1)[1]: (s.failure, s.failure_detail) for s in
+              _rows(archive, Snapshot, Snapshot.outcome == "failed")}
+    assert {k: v[0] for k, v in failed.items()} == {
+        "big": "too_large", "slow": "timeout", "offer": "connection_refused"}
+    assert "max size (200000)" in failed["big"][1] and "took longer than 0.5 seconds" in failed["slow"][1]
+    assert _rows(archive, Version) == []
