@@ -26,7 +26,7 @@ from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
 from archive.queries import LastBody, last_bodies
 from archive.records import DOCUMENT, HOME, Capture
-from diffing.normalise import normalise, text_hash
+from diffing.normalise import text_hash
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,8 @@ class Recorder:
             return self._failed(cap, doc, ex.failure, ex.detail, sha)
         snap = self._snapshot(cap, doc, sha, "new")
         self._mark_available(doc, cap)
-        text = normalise(ex.text)
+        # The version keeps the text as extracted; only the comparison uses the normalised form.
+        text = ex.text
         digest = text_hash(text)
         last_version = self.session.scalars(
             select(Version).where(Version.document_id == doc.id).order_by(Version.id.desc()).limit(1)
