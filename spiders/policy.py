@@ -87,6 +87,8 @@ class PolicySpider(scrapy.Spider):
         self.max_depth = max_depth
         self.max_pages = max_pages_per_company
         self.seen: set[str] = set()
+        # Where each company's pages live: its homepages, plus wherever those redirect to.
+        self.sites: dict[str, list[str]] = {c.id: list(c.homepages) for c in companies}
         self.requested: Counter[str] = Counter()
         self.seeds_scheduled = False
 
@@ -98,7 +100,7 @@ class PolicySpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for company in self.companies.values():
-            for homepage in [company.homepage, *company.extra_homepages]:
+            for homepage in company.homepages:
                 request = self._request(company.id, homepage, HOME, None, None, 0, [], "homepage")
                 if request:
                     yield request
@@ -154,12 +156,14 @@ class PolicySpider(scrapy.Spider):
             title = " ".join(response.xpath("//title//text()").getall()).strip() or None
         yield self._capture(meta, original, response.url, response.status, _headers(response), response.body,
                             title=title, not_modified="not_modified" in response.flags)
+        if meta["role"] == HOME and meta["click_depth"] == 0 and response.url not in self.sites[meta["company"]]:
+            self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
             yield from self._follow(response, meta)
 
     def _follow(self, response: TextResponse, meta: dict):
         company = self.companies[meta["company"]]
-        homepages = [company.homepage, *company.extra_homepages]
+        homepages = self.sites[company.id]
         depth = meta["click_depth"]
         page_type = meta["doc_type"]
         if meta["role"] == DOCUMENT and not page_type:

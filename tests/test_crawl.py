@@ -268,3 +268,17 @@ def test_timeouts_oversize_bodies_and_refused_connections_are_failures_with_reas
         "big": "too_large", "slow": "timeout", "offer": "connection_refused"}
     assert "max size (200000)" in failed["big"][1] and "took longer than 0.5 seconds" in failed["slow"][1]
     assert _rows(archive, Version) == []
+
+
+def test_a_homepage_that_redirects_to_another_host_makes_that_host_the_company_site(archive):
+    brand = FixtureSite(routes={
+        "/ru/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности"})),
+        "/ru/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+    })
+    with FixtureServer(brand, host="127.0.0.3") as target:
+        old = FixtureSite(routes={"/": Route(redirect=target.url("/ru/"), status=301)})
+        with FixtureServer(old) as server:
+            archive.write_config([company("bank", server.url("/"))])
+            assert archive.crawl().code == 0
+    docs = _rows(archive, Document)
+    assert [(d.url, d.depth) for d in docs] == [(target.url("/ru/privacy"), 1)]
