@@ -44,9 +44,20 @@ def make_engine(url: str) -> Engine:
 def migrate(engine: Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite alters a table by copying it; with foreign keys enforced, dropping the old copy
+            # fails. Alembic's advice: switch them off for the migration, then check them.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+        connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the database migration left broken references: {broken[:5]}")
 
 
 class Database:

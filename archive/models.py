@@ -88,8 +88,15 @@ class Snapshot(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     failure: Mapped[str | None] = mapped_column(String(64))
     failure_detail: Mapped[str | None] = mapped_column(Text)
-    # server: the bytes as the server sent them; rendered: a browser's DOM (a later issue)
+    # server: the bytes as the server sent them; rendered: the DOM a browser built from them
     kind: Mapped[str] = mapped_column(String(16), default="server")
+    # For a rendered snapshot: the server snapshot the browser received, and why it was rendered.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", name="fk_snapshots_parent_id"))
+    render_reason: Mapped[str | None] = mapped_column(String(64))
+    # A full-page PNG of what the browser showed (rendered snapshots of documents).
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Requests the page made that the address guard refused: [{"url", "reason"}].
+    blocked: Mapped[list | None] = mapped_column(JSON)
 
 
 class Version(Base):
@@ -108,5 +115,7 @@ class Version(Base):
     detector: Mapped[str | None] = mapped_column(String(64))
     extractor: Mapped[str | None] = mapped_column(String(64))
     encoding: Mapped[str | None] = mapped_column(String(32))
+    # text: the document's own text layer; ocr: recognised from page images (a scanned PDF)
+    method: Mapped[str] = mapped_column(String(16), default="text", server_default="text")
     # technical: re-derived from an old snapshot by better extraction, not a company's change
     technical: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,6 +14,10 @@ HUB = "hub"  # a "documents" / "legal" page that lists policy documents
 DOCUMENT = "document"  # a policy document itself (HTML page, PDF, ...)
 ROLES = (HOME, HUB, DOCUMENT)
 
+# Kinds of snapshot.
+SERVER = "server"
+RENDERED = "rendered"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -47,6 +51,13 @@ class Capture:
     error: str | None = None
     not_modified: bool = False  # the server answered 304 to a conditional request
     title: str | None = None  # the link text or <title> the spider saw, for humans
+    # server: bytes as the server sent them; rendered: the DOM a browser built (see ``original``)
+    kind: str = SERVER
+    # For a rendered capture: the server's response as the browser received it, and why we rendered.
+    original: Capture | None = None
+    render_reason: str | None = None
+    screenshot: bytes | None = None  # full-page PNG
+    blocked: list[dict] = field(default_factory=list)  # [{"url", "reason"}] refused page requests
 
     @property
     def content_type(self) -> str:
