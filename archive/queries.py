@@ -23,14 +23,18 @@ class LastBody:
     document_id: int | None
 
 
-def last_bodies(session: Session) -> dict[str, LastBody]:
-    """For every URL ever captured with a body, its newest such snapshot (keyed by final URL)."""
+def last_bodies(session: Session) -> dict[tuple[str, str], LastBody]:
+    """For every URL ever captured with a body, its newest such snapshot, keyed by (final URL, kind):
+    a rendered DOM is compared with the last DOM, server bytes with the last server bytes."""
     newest = (
-        select(func.max(Snapshot.id)).where(Snapshot.sha256.is_not(None)).group_by(Snapshot.final_url)
+        select(func.max(Snapshot.id))
+        .where(Snapshot.sha256.is_not(None))
+        .group_by(Snapshot.final_url, Snapshot.kind)
     ).scalar_subquery()
     rows = session.execute(
         select(
             Snapshot.final_url,
+            Snapshot.kind,
             Snapshot.id,
             Snapshot.sha256,
             Snapshot.headers,
@@ -40,8 +44,8 @@ def last_bodies(session: Session) -> dict[str, LastBody]:
         ).where(Snapshot.id.in_(newest))
     )
     return {
-        url: LastBody(sid, sha, headers or {}, failure, detail, doc_id)
-        for url, sid, sha, headers, failure, detail, doc_id in rows
+        (url, kind): LastBody(sid, sha, headers or {}, failure, detail, doc_id)
+        for url, kind, sid, sha, headers, failure, detail, doc_id in rows
     }
 
 

@@ -47,7 +47,7 @@ class Recorder:
         self.run_id = run_id
         self.soft_404_phrases = tuple(soft_404_phrases)
         self.session = db.session()
-        self.last: dict[str, LastBody] = last_bodies(self.session)
+        self.last: dict[tuple[str, str], LastBody] = last_bodies(self.session)
         self.counts: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
         self.failed_documents: list[dict] = []
@@ -70,40 +70,45 @@ class Recorder:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _put(self, data: bytes) -> str:
+        sha, is_new_blob = self.blobs.put(data)
+        if is_new_blob:
+            self.bytes_stored += len(data)
+        return sha
+
     def _record(self, cap: Capture) -> str:
         failure, detail = self._fetch_failure(cap)
-        previous = self.last.get(cap.final_url)
+        previous = self.last.get((cap.final_url, cap.kind))
         sha = None
         if failure is None:
-            if cap.not_modified and previous:
-                sha = previous.sha256
-            else:
-                sha, is_new_blob = self.blobs.put(cap.body)
-                if is_new_blob:
-                    self.bytes_stored += len(cap.body)
+            sha = previous.sha256 if cap.not_modified and previous else self._put(cap.body)
         same_bytes = sha is not None and previous is not None and previous.sha256 == sha
+        doc = self._document(cap) if cap.role == DOCUMENT else None
+        # A rendering keeps the server's bytes as the browser received them, as their own snapshot.
+        parent = self._record_original(cap.original, doc) if cap.original is not None else None
+        screenshot = self._put(cap.screenshot) if cap.screenshot else None
+        extra = {"parent": parent, "screenshot": screenshot}
 
-        if cap.role != DOCUMENT:
+        if doc is None:
             if failure:
-                return self._failed(cap, None, failure, detail)
-            self._snapshot(cap, None, sha, UNCHANGED if same_bytes else "new")
+                return self._failed(cap, None, failure, detail, **extra)
+            self._snapshot(cap, None, sha, UNCHANGED if same_bytes else "new", **extra)
             return UNCHANGED if same_bytes else NEW_PAGE
 
-        doc = self._document(cap)
         if failure:
-            return self._failed(cap, doc, failure, detail)
+            return self._failed(cap, doc, failure, detail, **extra)
         if same_bytes and previous:
             # Same bytes: extraction would say what it said last time.
             if previous.failure:
-                return self._failed(cap, doc, previous.failure, previous.failure_detail, sha)
-            self._snapshot(cap, doc, sha, UNCHANGED)
+                return self._failed(cap, doc, previous.failure, previous.failure_detail, sha, **extra)
+            self._snapshot(cap, doc, sha, UNCHANGED, **extra)
             self._mark_available(doc, cap)
             return UNCHANGED
 
         ex = extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases)
         if ex.failure:
-            return self._failed(cap, doc, ex.failure, ex.detail, sha)
-        snap = self._snapshot(cap, doc, sha, "new")
+            return self._failed(cap, doc, ex.failure, ex.detail, sha, **extra)
+        snap = self._snapshot(cap, doc, sha, "new", **extra)
         self._mark_available(doc, cap)
         # The version keeps the text as extracted; only the comparison uses the normalised form.
         text = ex.text
@@ -176,8 +181,16 @@ class Recorder:
         doc.status = "available"
         doc.last_failure = None
 
+    def _record_original(self, orig: Capture, doc: Document | None) -> Snapshot:
+        """The server's response behind a rendering: stored and compared, never extracted."""
+        previous = self.last.get((orig.final_url, orig.kind))
+        sha = self._put(orig.body) if orig.body else None
+        same = sha is not None and previous is not None and previous.sha256 == sha
+        return self._snapshot(orig, doc, sha, UNCHANGED if same else "new")
+
     def _snapshot(self, cap: Capture, doc: Document | None, sha: str | None, outcome: str,
-                  failure: str | None = None, detail: str | None = None) -> Snapshot:
+                  failure: str | None = None, detail: str | None = None, parent: Snapshot | None = None,
+                  screenshot: str | None = None) -> Snapshot:
         snap = Snapshot(
             run_id=self.run_id,
             company_id=cap.company_id,
@@ -196,16 +209,22 @@ class Recorder:
             outcome=outcome,
             failure=failure,
             failure_detail=detail,
+            kind=cap.kind,
+            parent_id=parent.id if parent else None,
+            render_reason=cap.render_reason,
+            screenshot_sha256=screenshot,
+            blocked=cap.blocked or None,
         )
         self.session.add(snap)
         self.session.flush()
         if sha:
-            self.last[cap.final_url] = LastBody(snap.id, sha, cap.headers, failure, detail, snap.document_id)
+            self.last[(cap.final_url, cap.kind)] = LastBody(
+                snap.id, sha, cap.headers, failure, detail, snap.document_id)
         return snap
 
     def _failed(self, cap: Capture, doc: Document | None, reason: str, detail: str | None,
-                sha: str | None = None) -> str:
-        self._snapshot(cap, doc, sha, FAILED, reason, detail)
+                sha: str | None = None, parent: Snapshot | None = None, screenshot: str | None = None) -> str:
+        self._snapshot(cap, doc, sha, FAILED, reason, detail, parent, screenshot)
         self.failures[reason] += 1
         if doc is not None:
             doc.status = "unavailable"

@@ -92,6 +92,10 @@ class CrawlSettings(StrictModel):
     max_response_bytes: int = Field(50_000_000, ge=1)
     user_agent: Text = "policy-archive/0.1 (+research archive of public policy documents)"
     render: RenderMode = "auto"
+    # How long a rendered page may take to show a document's worth of text, in seconds.
+    render_wait: float = Field(5, gt=0, le=60)
+    render_pages: int = Field(4, ge=1, le=32)  # browser pages open at once
+    chromium: Text = "/usr/bin/chromium"  # Debian's Chromium; Playwright cannot download its own here
     obey_robots_txt: bool = False
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from archive.records import SERVER
+
 NOT_MODIFIED = "not_modified"
 
 
@@ -28,7 +30,9 @@ class ConditionalFetchMiddleware:
         return self.crawler.spider.recorder
 
     def process_request(self, request):
-        last = self.recorder.last.get(request.url)
+        if "render" in request.meta:
+            return None  # a browser must get the whole page
+        last = self.recorder.last.get((request.url, SERVER))
         if last is None or last.failure:
             return None
         if etag := last.headers.get("etag"):
@@ -40,7 +44,7 @@ class ConditionalFetchMiddleware:
     def process_response(self, request, response):
         if response.status != 304:
             return response
-        last = self.recorder.last.get(request.url)
+        last = self.recorder.last.get((request.url, SERVER))
         if last is None or not self.recorder.blobs.exists(last.sha256):
             return response  # recorded as a failed fetch (http 304 without a stored body)
         body = self.recorder.blobs.get(last.sha256)

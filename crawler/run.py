@@ -127,7 +127,8 @@ def _run_spider(cfg: Config, companies, recorder: Recorder) -> None:
     from crawler.settings import scrapy_settings
     from spiders.policy import PolicySpider
 
-    process = CrawlerProcess(scrapy_settings(cfg.crawl))
+    render = {c.id: c.render for c in companies if c.render}
+    process = CrawlerProcess(scrapy_settings(cfg.crawl, render))
     process.crawl(PolicySpider, companies=companies, vocabulary=cfg.vocabulary,
                   max_depth=cfg.crawl.max_depth, max_pages_per_company=cfg.crawl.max_pages_per_company,
                   recorder=recorder)

@@ -6,8 +6,15 @@ from typing import Any
 
 from config import CrawlSettings
 
+# Chromium on a closed network, as root in CI: no sandbox (no user namespaces there), and none of
+# the background traffic that would otherwise be refused at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
+]
 
-def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
+
+def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) -> dict[str, Any]:
     """The recorder is not a setting (Scrapy deep-copies settings): components reach it as
     ``crawler.spider.recorder``."""
     return {
@@ -35,10 +42,29 @@ def scrapy_settings(crawl: CrawlSettings) -> dict[str, Any]:
         "DEPTH_LIMIT": 0,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOADER_MIDDLEWARES": {
+            # Below HttpCompressionMiddleware (590), so it judges decoded bodies; above nothing else.
+            "crawler.render.RenderMiddleware": 580,
             "crawler.conditional.ConditionalFetchMiddleware": 950,
             # Last before the network, first after it: checks every hop of every redirect.
             "crawler.guard.AddressGuardMiddleware": 990,
         },
         "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 100},
         "POLICY_ARCHIVE_ALLOW_PRIVATE": list(crawl.allow_private_addresses),
+        # Rendering: per-company policies; the browser starts only when a page needs it.
+        "POLICY_ARCHIVE_RENDER": dict(render or {}),
+        "POLICY_ARCHIVE_RENDER_DEFAULT": crawl.render,
+        "POLICY_ARCHIVE_RENDER_WAIT_MS": int(crawl.render_wait * 1000),
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl.chromium, "headless": True, "args": CHROMIUM_ARGS},
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.download_timeout * 1000,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": crawl.render_pages,
+        "PLAYWRIGHT_CONTEXTS": {
+            "default": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
+                        "service_workers": "block", "accept_downloads": True},
+        },
+        "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     }

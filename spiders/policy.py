@@ -23,7 +23,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.records import DOCUMENT, HOME, Capture, Link
+from archive.records import DOCUMENT, HOME, RENDERED, SERVER, Capture, Link
 from config import Company, Vocabulary
 from spiders.links import RawLink, Target, classify, clean_url, same_site
 
@@ -154,8 +154,11 @@ class PolicySpider(scrapy.Spider):
         title = None
         if is_html:
             title = " ".join(response.xpath("//title//text()").getall()).strip() or None
-        yield self._capture(meta, original, response.url, response.status, _headers(response), response.body,
-                            title=title, not_modified="not_modified" in response.flags)
+        capture = self._capture(meta, original, response.url, response.status, _headers(response), response.body,
+                                title=title, not_modified="not_modified" in response.flags)
+        if "rendered" in response.flags:
+            self._add_rendering(capture, meta["render"])
+        yield capture
         if meta["role"] == HOME and meta["click_depth"] == 0 and response.url not in self.sites[meta["company"]]:
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
@@ -185,15 +188,46 @@ class PolicySpider(scrapy.Spider):
             if request:
                 yield request
 
+    def _add_rendering(self, capture: Capture, rendering) -> None:
+        """A rendered capture: the DOM, plus what the browser received from the server."""
+        capture.kind = RENDERED
+        capture.render_reason = rendering.reason
+        capture.screenshot = rendering.screenshot
+        capture.blocked = list(rendering.blocked)
+        if rendering.original_status is not None:
+            capture.original = Capture(
+                company_id=capture.company_id, url=capture.url, final_url=rendering.original_url or capture.final_url,
+                status=rendering.original_status, headers=rendering.original_headers, body=rendering.original_body,
+                fetched_at=capture.fetched_at, role=capture.role, doc_type=capture.doc_type,
+                language_hint=capture.language_hint, depth=capture.depth, path=capture.path, kind=SERVER,
+                title=capture.title,
+            )
+
     def failed(self, failure: Failure):
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         original = (meta.get("redirect_urls") or [request.url])[0]
         reason = getattr(failure.value, "reason", None)
+        rendering = meta.get("render")
+        if not reason and rendering is not None:
+            reason = self._render_failure(request, rendering, failure.value)
         if not reason:
             name = type(failure.value).__name__
             code = ERROR_CODES.get(name, "fetch_error")
             if "download max size" in str(failure.value):
                 code = "too_large"  # crawl.max_response_bytes
             reason = f"{code}: {failure.value}"
-        yield self._capture(meta, original, request.url, None, {}, b"", error=reason)
+        capture = self._capture(meta, original, request.url, None, {}, b"", error=reason)
+        if rendering is not None:
+            capture.kind, capture.render_reason, capture.blocked = RENDERED, rendering.reason, list(rendering.blocked)
+        yield capture
+
+    @staticmethod
+    def _render_failure(request, rendering, error: BaseException) -> str:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        for blocked in rendering.blocked:
+            if blocked["url"].rstrip("/") == request.url.rstrip("/"):
+                return blocked["reason"]
+        if type(error).__name__ == "TimeoutError":
+            return f"timeout: the browser did not load the page in time ({message})"
+        return f"render_error: {type(error).__name__}: {message}"

@@ -75,6 +75,8 @@ class Route:
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True
+    # 403 to clients without the Sec-Fetch-Mode header every browser sends (as many WAFs do)
+    browser_only: bool = False
     fail_first: int = 0
     fail_status: int = 503
 
@@ -219,6 +221,8 @@ class FixtureSite:
         route = self.routes.get(key)
         if route is None:
             route = Route()
+        if route.browser_only and not request_headers.get("Sec-Fetch-Mode"):
+            return self._finish(_page(403, "Please use a browser."), route)
         if route.fail_first and self._count_hit(key) <= route.fail_first:
             return self._finish(_page(route.fail_status), route)
         if route.redirect is not None:

@@ -1,0 +1,165 @@
+"""Rendering with real Chromium (Debian's, through scrapy-playwright) against loopback fixture sites."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from archive.blobs import BlobStore
+from archive.models import Document, Snapshot, Version
+from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
+from crawler.render import render_reason
+from tests.conftest import company
+from tests.pages import RU_CLAUSES, home_page, policy_page
+
+APP_SHELL = ('<!doctype html><html><head><meta charset="utf-8"><title>Загрузка…</title></head>'
+             '<body><div id="app"></div><script src="/app.js"></script></body></html>')
+
+
+def _app(script: str) -> str:
+    """A script that builds the page, as single-page apps do."""
+    return "document.addEventListener('DOMContentLoaded', () => {" + script + "});"
+
+
+POLICY_JS = _app(
+    "document.title = 'Политика конфиденциальности';"
+    "const app = document.getElementById('app');"
+    "app.innerHTML = '<h1>Политика конфиденциальности</h1>' + "
+    + json.dumps("".join(f"<p>{i}. {c}</p>" for i, c in enumerate(RU_CLAUSES, 1)), ensure_ascii=False) + ";"
+)
+HOME_JS = _app(
+    "document.getElementById('app').innerHTML = '<p>Банк</p><footer>"
+    "<a href=\"/spa/privacy\">Политика конфиденциальности</a> <a href=\"/spa/missing\">Публичная оферта</a>"
+    "</footer>';"
+)
+NOT_FOUND_JS = _app("document.getElementById('app').innerHTML = '<h1>Страница не найдена</h1><p>Ошибка 404</p>';")
+
+
+class ScriptSite(FixtureSite):
+    """Serves the app shell at every /spa/ path and the script that fills it for that path."""
+
+    def __init__(self, scripts: dict[str, str], **kwargs):
+        super().__init__(**kwargs)
+        for path, script in scripts.items():
+            self.routes[path] = Route(body=APP_SHELL.replace("/app.js", f"/js{path}.js"))
+            self.routes[f"/js{path}.js"] = Route(body=script, content_type="application/javascript")
+
+
+def _rows(archive, model, *where):
+    db = archive.db()
+    with db.session() as s:
+        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
+    db.close()
+    return rows
+
+
+def test_render_reason_decides_from_the_plain_response():
+    static = policy_page("Политика конфиденциальности", RU_CLAUSES).encode()
+    assert render_reason("auto", 200, "text/html", static, "document") is None
+    assert render_reason("auto", 200, "text/html", static.replace(b"</body>", b"<script>x()</script></body>"),
+                         "document") is None  # scripts, but the text is there
+    assert render_reason("auto", 200, "text/html", APP_SHELL.encode(), "document") == "app_shell"
+    assert render_reason("auto", 403, "text/html", b"Forbidden", "document") == "plain_client_refused_403"
+    assert render_reason("auto", 200, "application/pdf", b"%PDF-1.7", "document") is None
+    assert render_reason("never", 200, "text/html", APP_SHELL.encode(), "document") is None
+    assert render_reason("always", 200, "text/html", static, "document") == "always"
+    assert render_reason("auto", 301, "text/html", APP_SHELL.encode(), "home") is None
+
+
+def test_an_app_shell_is_rendered_its_script_links_followed_and_both_snapshots_kept(archive):
+    site = ScriptSite({"/spa/": HOME_JS, "/spa/privacy": POLICY_JS, "/spa/missing": NOT_FOUND_JS})
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/spa/"))])
+        result = archive.crawl()
+    assert result.code == 1, result.err  # the single-page app's "not found" view is not a document
+
+    docs = {d.url.rsplit("/", 1)[1]: d for d in _rows(archive, Document)}
+    assert set(docs) == {"privacy", "missing"}
+    privacy = docs["privacy"]
+    assert (privacy.status, privacy.doc_type, privacy.depth) == ("available", "privacy_policy", 1)
+    assert docs["missing"].status == "unavailable" and docs["missing"].last_failure.startswith("soft_404")
+
+    versions = _rows(archive, Version)
+    assert len(versions) == 1 and RU_CLAUSES[3] in versions[0].text
+
+    snaps = _rows(archive, Snapshot, Snapshot.document_id == privacy.id)
+    server_snap = next(s for s in snaps if s.kind == "server")
+    rendered = next(s for s in snaps if s.kind == "rendered")
+    assert rendered.parent_id == server_snap.id and rendered.render_reason == "app_shell"
+    assert versions[0].snapshot_id == rendered.id
+    blobs = BlobStore(archive.data / "blobs")
+    assert blobs.get(server_snap.sha256) == APP_SHELL.replace("/app.js", "/js/spa/privacy.js").encode()
+    assert RU_CLAUSES[3].encode() in blobs.get(rendered.sha256)  # the DOM, not what the server sent
+    png = blobs.get(rendered.screenshot_sha256)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+
+def test_static_pages_are_never_rendered_in_auto_and_app_shells_not_in_never(archive):
+    site = ScriptSite({"/spa/privacy": POLICY_JS}, routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности", "/spa/privacy": "Публичная оферта"})),
+        "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"), render="never")])
+        archive.crawl()
+        assert not [r for r in site.requests if r.header("Sec-Fetch-Mode")]  # no browser at all
+        assert {s.kind for s in _rows(archive, Snapshot)} == {"server"}
+        shell = _rows(archive, Snapshot, Snapshot.url.endswith("/spa/privacy"))
+        assert [s.failure for s in shell] == ["no_text"]
+
+        archive.write_config([company("bank", server.url("/"))])  # auto
+        site.clear_log()
+        archive.crawl()
+    browser_paths = {r.path for r in site.requests if r.header("Sec-Fetch-Mode")}
+    assert browser_paths == {"/spa/privacy", "/js/spa/privacy.js"}
+
+
+def test_a_page_behind_a_403_for_plain_clients_is_captured_by_the_browser(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/terms": "Пользовательское соглашение"})),
+        "/terms": Route(body=policy_page("Пользовательское соглашение", RU_CLAUSES), browser_only=True),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        result = archive.crawl()
+    assert result.code == 0, result.out + result.err
+    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    assert [(s.render_reason, s.status_code, s.outcome) for s in rendered] == [("plain_client_refused_403", 200, "new")]
+    assert len(_rows(archive, Version)) == 1
+
+
+def test_a_script_calling_an_unlisted_loopback_address_is_blocked_and_recorded(archive):
+    listener = Listener("127.0.0.99").start()
+    spy = _app(f"fetch('{listener.base_url}/track?u=1').catch(() => {{}});"
+               f"const i = new Image(); i.src = '{listener.base_url}/pixel.gif';") + POLICY_JS
+    site = ScriptSite({"/spa/privacy": spy}, routes={
+        "/": Route(body=home_page({"/spa/privacy": "Политика конфиденциальности"})),
+    })
+    try:
+        with FixtureServer(site) as server:
+            archive.write_config([company("bank", server.url("/"))])
+            assert archive.crawl().code == 0
+    finally:
+        listener.stop()
+    assert listener.connections == 0
+    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    assert len(rendered) == 1
+    blocked = {b["url"].split("/")[-1]: b["reason"] for b in rendered[0].blocked}
+    assert set(blocked) == {"track?u=1", "pixel.gif"}
+    assert all(r.startswith("blocked_address: 127.0.0.99") for r in blocked.values())
+    assert len(_rows(archive, Version)) == 1  # the page itself is still archived
+
+
+def test_a_page_that_never_stops_loading_is_captured_within_bounds(archive):
+    hanging = POLICY_JS + _app("const i = new Image(); i.src = '/hang.png'; document.body.appendChild(i);")
+    site = ScriptSite({"/spa/privacy": hanging}, routes={
+        "/": Route(body=home_page({"/spa/privacy": "Политика конфиденциальности"})),
+        "/hang.png": Route(body=b"", content_type="image/png", delay=120),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], download_timeout=20, render_wait=2)
+        result = archive.crawl(timeout=90)  # the image alone would hold the page for two minutes
+    assert result.code == 0, result.err
+    versions = _rows(archive, Version)
+    assert len(versions) == 1 and RU_CLAUSES[0] in versions[0].text
