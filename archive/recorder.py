@@ -25,7 +25,7 @@ from archive.extract import extract
 from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
 from archive.queries import LastBody, last_bodies
-from archive.records import DOCUMENT, HOME, Capture
+from archive.records import DOCUMENT, HOME, RENDERED, Capture
 from diffing.normalise import text_hash
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ class Recorder:
             raise
         self.counts["pages_fetched"] += 1
         self.counts[outcome] += 1
+        if cap.kind == RENDERED:
+            self.counts["rendered"] += 1
         return outcome
 
     # -- internals -------------------------------------------------------------------------

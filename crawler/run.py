@@ -106,6 +106,7 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
         + recorder.counts["new_page"],
         "unchanged_snapshots": recorder.counts["unchanged"],
         "new_versions": recorder.counts["new_version"],
+        "rendered_pages": recorder.counts["rendered"],
         "failures": dict(recorder.failures),
         "failed_documents": recorder.failed_documents,
         "bytes_stored": recorder.bytes_stored,
@@ -140,7 +141,8 @@ def format_summary(run_id: int, s: dict) -> str:
     lines = [
         f"run {run_id}: {len(s['companies'])} companies, {s['pages_fetched']} pages fetched in {s['seconds']} s",
         f"  snapshots: {s['new_snapshots']} new, {s['unchanged_snapshots']} unchanged; "
-        f"new versions: {s['new_versions']}; bytes stored: {s['bytes_stored']}",
+        f"new versions: {s['new_versions']}; rendered in a browser: {s['rendered_pages']}; "
+        f"bytes stored: {s['bytes_stored']}",
         f"  failures: {failures}",
     ]
     for f in s["failed_documents"][:20]:

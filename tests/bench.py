@@ -13,8 +13,11 @@ import argparse
 import json
 import random
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import Archive, company
@@ -46,6 +49,52 @@ def build_web(hosts: int, docs_per_host: int, kb: int) -> list[FixtureSite]:
     return sites
 
 
+def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
+    """RSS of the crawl process and PSS of its browser processes, every half second."""
+    try:
+        proc = psutil.Process(pid)
+        while not stop.wait(0.5):
+            python = proc.memory_info().rss
+            # PSS: Chromium's processes share most of their pages; summing RSS would count them many times.
+            browser = sum(c.memory_full_info().pss for c in proc.children(recursive=True))
+            samples.append((time.monotonic(), python, browser))
+    except psutil.Error:
+        pass
+
+
+def render_bench(pages: int) -> None:
+    """Crawl ``pages`` app-shell documents (each must be rendered) and show memory over time."""
+    from tests.test_render import POLICY_JS, ScriptSite
+
+    docs = [f"/spa/doc{n}" for n in range(pages)]
+    site = ScriptSite({d: POLICY_JS.replace("Политика конфиденциальности", f"Политика № {n}")
+                       for n, d in enumerate(docs)},
+                      routes={"/": Route(body=home_page({d: f"Политика конфиденциальности {d}" for d in docs}))})
+    with FixtureServer(site, host="127.0.1.1") as server, tempfile.TemporaryDirectory() as tmp:
+        archive = Archive(Path(tmp))
+        archive.write_config([company("bank", server.url("/"))], allow=["127.0.1.0/24"],
+                             max_pages_per_company=pages + 10)
+        samples: list = []
+        stop = threading.Event()
+        started = time.monotonic()
+        proc = archive.start_crawl()
+        sampler = threading.Thread(target=_sample_memory, args=(proc.pid, samples, stop))
+        sampler.start()
+        out, err = proc.communicate()
+        stop.set()
+        sampler.join()
+        wall = time.monotonic() - started
+        record = json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
+    print(f"\n{pages} JavaScript-rendered documents: {record['new_versions']} versions in {record['seconds']} s "
+          f"({pages / record['seconds']:.1f} pages/s; {wall:.1f} s with start-up)")
+    print(f"{'progress':>9}{'Python RSS MB':>15}{'Chromium PSS MB':>17}")
+    for q in (0.1, 0.25, 0.5, 0.75, 1.0):
+        t, python, browser = samples[min(len(samples) - 1, int(q * (len(samples) - 1)))]
+        print(f"{q:>9.0%}{python / 2**20:>15.0f}{browser / 2**20:>17.0f}")
+    peak_python, peak_browser = (max(s[i] for s in samples) / 2**20 for i in (1, 2))
+    print(f"peak: Python {peak_python:.0f} MB, Chromium {peak_browser:.0f} MB")
+
+
 def _crawl(archive: Archive) -> dict:
     started = time.monotonic()
     result = archive.crawl(timeout=3600)
@@ -62,7 +111,11 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=500)
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--kb", type=int, default=58)
+    parser.add_argument("--render", type=int, default=0, help="also crawl N JavaScript-rendered pages")
     args = parser.parse_args()
+    if args.render:
+        render_bench(args.render)
+        return
     per_host = args.docs // args.hosts
     docs = per_host * args.hosts
     sites = build_web(args.hosts, per_host, args.kb)

@@ -62,6 +62,14 @@ class Archive:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def start_crawl(self, *args: str) -> subprocess.Popen:
+        """A crawl in the background, for tests that act on it while it runs."""
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("POLICY_ARCHIVE_DB", None)
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
+             "crawl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+
     def crawl(self, *args: str, **kw) -> Result:
         return self.cli("crawl", *args, **kw)
 

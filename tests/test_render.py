@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import psutil
 from sqlalchemy import select
 
 from archive.blobs import BlobStore
@@ -163,3 +164,40 @@ def test_a_page_that_never_stops_loading_is_captured_within_bounds(archive):
     assert result.code == 0, result.err
     versions = _rows(archive, Version)
     assert len(versions) == 1 and RU_CLAUSES[0] in versions[0].text
+
+
+class CrashingSite(ScriptSite):
+    """Kills every Chromium process of the crawl when the browser asks for ``crash_on``."""
+
+    def __init__(self, *args, crash_on: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.crash_on = crash_on
+        self.crawl_pid: int | None = None
+        self.killed = 0
+
+    def respond(self, method, target, request_headers, base_url):
+        if target == self.crash_on and self.crawl_pid and not self.killed:
+            for proc in psutil.Process(self.crawl_pid).children(recursive=True):
+                if "chrom" in proc.name().lower():
+                    proc.kill()
+                    self.killed += 1
+        return super().respond(method, target, request_headers, base_url)
+
+
+def test_a_browser_crash_costs_that_page_not_the_run(archive):
+    docs = [f"/spa/doc{n}" for n in range(6)]
+    site = CrashingSite({d: POLICY_JS.replace("Политика конфиденциальности", f"Политика конфиденциальности {d}")
+                         for d in docs},
+                        routes={"/": Route(body=home_page({d: f"Политика конфиденциальности {d}" for d in docs}))},
+                        crash_on="/js/spa/doc2.js")
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], concurrent_per_host=1, render_pages=1)
+        proc = archive.start_crawl()
+        site.crawl_pid = proc.pid
+        out, err = proc.communicate(timeout=240)
+    assert site.killed > 0, "the browser was never killed: the test proved nothing"
+    assert proc.returncode in (0, 1), err[-3000:]
+    rendered_docs = {d.url.rsplit("/", 1)[1] for d in _rows(archive, Document, Document.status == "available")}
+    # doc2 may fail with the browser under it; the documents after it are rendered by a new browser.
+    assert {"doc3", "doc4", "doc5"} <= rendered_docs
+    assert len(_rows(archive, Version)) == len(rendered_docs)
