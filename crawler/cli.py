@@ -128,6 +128,71 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
+def _config_or_none(args):
+    """The config if it loads: export and evidence work on an archive without one (names, user agent)."""
+    try:
+        return load_config(args.config)
+    except (ConfigError, OSError):
+        return None
+
+
+def cmd_export_warc(args) -> int:
+    from archive.blobs import BlobStore
+    from archive.db import Database
+    from archive.warc import DEFAULT_USER_AGENT, ExportError, Selection, count_snapshots, export_warc_file, parse_when
+
+    try:
+        selection = Selection(args.company, parse_when(args.since) if args.since else None,
+                              parse_when(args.until, end=True) if args.until else None)
+    except ValueError as exc:
+        print(f"policy-archive: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    cfg = _config_or_none(args)
+    data_dir, db_url = _paths(args)
+    db = Database(db_url)
+    with db.session() as session:
+        if not count_snapshots(session, selection):
+            print(f"policy-archive: no captures match ({selection.describe()}); nothing written", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            counts = export_warc_file(Path(args.out), session, BlobStore(data_dir / "blobs"), selection,
+                                      cfg.crawl.user_agent if cfg else DEFAULT_USER_AGENT)
+        except ExportError as exc:
+            print(f"policy-archive: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    kinds = ", ".join(f"{counts[k]} {k}" for k in ("response", "revisit", "resource", "metadata") if counts[k])
+    print(f"{args.out}: {counts.total() - counts['snapshots']} WARC records for {counts['snapshots']} captures "
+          f"({kinds})")
+    return EXIT_OK
+
+
+def cmd_evidence(args) -> int:
+    from archive.blobs import BlobStore
+    from archive.db import Database
+    from archive.evidence import EvidenceError, build_evidence, write_zip
+    from archive.warc import parse_when
+
+    try:
+        at = parse_when(args.at, end=True) if args.at else None
+    except ValueError as exc:
+        print(f"policy-archive: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    cfg = _config_or_none(args)
+    data_dir, db_url = _paths(args)
+    db = Database(db_url)
+    with db.session() as session:
+        try:
+            package = build_evidence(session, BlobStore(data_dir / "blobs"), args.document, at,
+                                     {c.id: c.name for c in cfg.companies} if cfg else None)
+        except EvidenceError as exc:
+            print(f"policy-archive: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    write_zip(package, Path(args.out))
+    print(f"{args.out}: {len(package.files)} files, document {package.document_id} as captured "
+          f"{package.timestamp:%Y-%m-%d %H:%M:%S} UTC (snapshot {package.snapshot_id}, version {package.version_id})")
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from crawler.demo.run import run_demo
 
@@ -165,6 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", nargs="?", const="latest", metavar="VERSION",
                    help="print the text of VERSION (default: the latest)")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", help="export the archive in a standard format")
+    formats = p.add_subparsers(dest="format", required=True)
+    p = formats.add_parser("warc", help="WARC 1.1 (gzip) for replay tools such as pywb and ReplayWeb.page")
+    p.add_argument("--company", help="only this company id")
+    p.add_argument("--since", metavar="DATE", help="captures from DATE on (YYYY-MM-DD or ISO date-time, UTC)")
+    p.add_argument("--until", metavar="DATE", help="captures up to DATE, that whole day included")
+    p.add_argument("out", metavar="OUT.warc.gz")
+    p.set_defaults(func=cmd_export_warc)
+
+    p = sub.add_parser("evidence", help="a dispute package: one document as it stood at a date, in a zip")
+    p.add_argument("document", help="document id or URL")
+    p.add_argument("--at", metavar="DATE", help="as it stood at the end of DATE (default: now)")
+    p.add_argument("out", metavar="OUT.zip")
+    p.set_defaults(func=cmd_evidence)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo sites twice and show what changed")
     p.set_defaults(func=cmd_demo)
