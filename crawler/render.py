@@ -168,7 +168,12 @@ class RenderMiddleware:
         }
         for key in ("redirect_urls", "redirect_times", "redirect_reasons"):
             meta.pop(key, None)
-        return request.replace(meta=meta, dont_filter=True)
+        # The plain request may carry validators from the archive; a browser with an empty cache
+        # answered 304 has nothing to show.
+        headers = request.headers.copy()
+        for name in (b"If-None-Match", b"If-Modified-Since"):
+            headers.pop(name, None)
+        return request.replace(meta=meta, headers=headers, dont_filter=True)
 
     async def process_response(self, request, response):
         if "render" in request.meta:

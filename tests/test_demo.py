@@ -46,6 +46,10 @@ def test_crawling_the_demo_finds_every_document_and_language_version_then_one_ch
             ("tenge-finance", "/docs/consent", "soft_404")]
         runs = list(s.scalars(select(Run).order_by(Run.id)))
         assert runs[1].summary["new_versions"] == 2
+        # The second crawl sees every document again, the rendered ones too (no stale 304s).
+        assert runs[1].summary["failures"] == {"http_404": 1, "soft_404": 1}
+        recaptured = {d.url for d in docs if d.last_captured >= runs[1].started_at}
+        assert recaptured == {d.url for d in docs}
         changed = {
             (d.company_id, d.doc_type, d.language)
             for d in docs

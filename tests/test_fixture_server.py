@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import json
 import re
 import socket
 import time
@@ -333,6 +334,48 @@ def _main_text(html_text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inner))
 
 
+# --- single-page apps: the served HTML is an empty shell, pages and links exist only after script -
+
+BROWSER = {"Sec-Fetch-Mode": "navigate"}  # what Route.browser_only lets through
+
+
+def _status_body(base_url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    status, _, body = fetch(base_url, path, headers=headers)
+    return status, body
+
+
+def _is_app_shell(body: bytes) -> bool:
+    return b'<div id="app"></div>' in body and b'<script src="/static/app.js">' in body
+
+
+def _app_shell_companies(demo) -> set[str]:
+    return {cid for cid, url in demo.urls.items() if _is_app_shell(fetch(url, "/")[2])}
+
+
+def _app_content(script: str) -> dict:
+    """The app's pages, kept as strict JSON between markers in app.js, read without running it."""
+    return json.loads(script.split("/* content:start */")[1].split("/* content:end */")[0])
+
+
+def _app_depths(content: dict) -> dict[str, int]:
+    """Clicks from "/" over the links app.js draws on every page (logo, header nav, the switcher to
+    the page's other-language version, footer, the homepage's button). A model of the script, not
+    the script: the real rendered links are crawled with Chromium by tests/test_demo.py."""
+    pages, site = content["pages"], content["site"]
+    depths, queue = {"/": 0}, ["/"]
+    while queue:
+        path = queue.pop(0)
+        page = pages[path]
+        chrome = site[page["lang"]]
+        links = [chrome["home"], page["alt"]] + [href for href, _ in chrome["nav"] + chrome["footer"]]
+        links += [page["more"][0]] if "more" in page else []
+        for href in links:
+            if href in pages and href not in depths:
+                depths[href] = depths[path] + 1
+                queue.append(href)
+    return depths
+
+
 @pytest.fixture(scope="module")
 def demo():
     with start_demo_web() as web:
@@ -342,7 +385,7 @@ def demo():
 def test_demo_serves_each_company_on_its_own_address(demo):
     companies = demo_companies()
     assert companies == demo.companies()
-    assert [c["id"] for c in companies] == ["qazaqpay", "dala-telecom", "bazar", "tenge-finance"]
+    assert [c["id"] for c in companies] == ["qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"]
     for company, spec in zip(companies, DEMO_COMPANIES, strict=True):
         assert company["homepage"] == demo.urls[spec.id] + "/"
         assert urlsplit(company["homepage"]).hostname == spec.host
@@ -354,8 +397,13 @@ def test_demo_serves_each_company_on_its_own_address(demo):
 def test_demo_answer_key_matches_the_served_sites(demo):
     key = _answer_key()
     assert len(key) >= 15
-    crawled = {cid: _crawl(url) for cid, url in demo.urls.items()}
+    # Following links in the served HTML cannot reach into a single-page app: those rows are
+    # checked by test_demo_app_shell_answer_key_rows below.
+    shells = _app_shell_companies(demo)
+    crawled = {cid: _crawl(url) for cid, url in demo.urls.items() if cid not in shells}
     for row in key:
+        if row["company"] in shells:
+            continue
         depth, status, html_text = crawled[row["company"]].get(row["path"], (None, None, ""))
         assert (depth, status) == (int(row["depth"]), 200), row
         words = len(_main_text(html_text).split())
@@ -372,6 +420,49 @@ def test_demo_answer_key_matches_the_served_sites(demo):
             if status == 200:
                 assert re.search(r"<title>[^<]+</title>", html_text), path
                 assert "cookie-banner" in html_text and re.search(r"© 202[45]", html_text), path
+
+
+def test_demo_app_shell_answer_key_rows(demo):
+    """What can be checked without a browser: the shell, the script's content, and the answer key."""
+    shells = _app_shell_companies(demo)
+    assert shells == {"sapar-mobile"}
+    key = _answer_key()
+    for cid in shells:
+        base = demo.urls[cid]
+        status, _, shell = fetch(base, "/")
+        assert status == 200
+        visible = re.sub(r"<(script|noscript|style)\b.*?</\1>|<[^>]+>", " ", shell.decode(), flags=re.S)
+        assert len(" ".join(visible.split())) < 100  # the HTML itself says next to nothing
+        assert re.search(rb"<title>[^<]+</title>", shell)
+        status, headers, raw = fetch(base, "/static/app.js")
+        assert status == 200 and headers["content-type"].startswith("text/javascript")
+        script = raw.decode("utf-8")
+        content = _app_content(script)
+        for chrome in content["site"].values():  # drawn on every page, as on the static sites
+            assert "cookie" in chrome["cookie"] and re.search(r"© 202[45]", chrome["copyright"])
+        depths = _app_depths(content)
+
+        rows = [row for row in key if row["company"] == cid]
+        assert len(rows) == 4
+        for row in rows:
+            path = row["path"]
+            assert "rendered (app shell)" in row["reached via"], row
+            # Every page of the app is the same shell; the script draws the page from its path.
+            assert _status_body(base, path, BROWSER) == (200, shell), row
+            assert f'"{path}"' in script, row
+            for link_text in re.findall(r'"([^"]+)"', row["reached via"]):
+                assert f'"{link_text}"' in script, (row, link_text)
+            page = content["pages"][path]
+            assert (page["kind"], page["lang"]) == ("document", row["language"]), row
+            assert depths[path] == int(row["depth"]), (row, depths[path])
+            assert content["pages"][page["alt"]]["lang"] != page["lang"]  # the switcher's target
+            text = " ".join([page["h1"], page["edition"]] + [f"{h}. {t}" for h, t in page["clauses"]])
+            assert 10 <= len(page["clauses"]) <= 15, row
+            assert 400 <= len(text.split()) <= 900, (path, len(text.split()))
+            if row["language"] == "kk":
+                assert set(text) & KAZAKH_LETTERS, row
+            if row["language"] == "ru":
+                assert not set(text) & KAZAKH_LETTERS, row
 
 
 def test_demo_misbehaviours(demo):
@@ -394,6 +485,19 @@ def test_demo_misbehaviours(demo):
     assert status == 200 and "<title>Страница не найдена</title>" in body.decode()
     assert fetch(tenge, "/?lang=kz")[2] == fetch(tenge, "/")[2]
     assert fetch(tenge, "/privacy")[0] == 404
+
+    sapar = demo.urls["sapar-mobile"]
+    shell = fetch(sapar, "/")[2]
+    status, _, body = fetch(sapar, "/ru/legal/privacy")  # a WAF in front of the privacy policy
+    assert status == 403 and body != shell
+    assert _status_body(sapar, "/ru/legal/privacy", BROWSER) == (200, shell)
+    assert _status_body(sapar, "/ru/legal/offer") == (200, shell)
+    # An old promotion: 200 with the shell, and the app has no page for it ("Страница не найдена").
+    assert _status_body(sapar, "/ru/promo/summer-2024") == (200, shell)
+    script = fetch(sapar, "/static/app.js")[2].decode()
+    content = _app_content(script)
+    assert "/ru/promo/summer-2024" not in content["pages"]
+    assert content["notFound"]["ru"]["h1"] == "Страница не найдена"
 
 
 def test_demo_second_crawl_shows_exactly_the_privacy_change(demo):

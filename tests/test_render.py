@@ -201,3 +201,20 @@ def test_a_browser_crash_costs_that_page_not_the_run(archive):
     # doc2 may fail with the browser under it; the documents after it are rendered by a new browser.
     assert {"doc3", "doc4", "doc5"} <= rendered_docs
     assert len(_rows(archive, Version)) == len(rendered_docs)
+
+
+def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
+    site = ScriptSite({"/spa/privacy": POLICY_JS}, routes={
+        "/": Route(body=home_page({"/spa/privacy": "Политика конфиденциальности"})),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+        site.clear_log()
+        second = archive.crawl()
+    assert second.code == 0, second.out + second.err
+    browser = [r for r in site.requests if r.header("Sec-Fetch-Mode") and r.path == "/spa/privacy"]
+    assert browser and not any(r.header("If-None-Match") or r.header("If-Modified-Since") for r in browser)
+    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    assert [s.outcome for s in rendered] in (["new", "unchanged"], ["new", "new"])
+    assert len(_rows(archive, Version)) == 1

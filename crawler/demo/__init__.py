@@ -1,4 +1,4 @@
-"""The offline demo web: four fake Kazakhstani companies, each on its own loopback address.
+"""The offline demo web: five fake Kazakhstani companies, each on its own loopback address.
 
 ``start_demo_web()`` serves every directory of ``crawler/demo/sites/`` with the fixture server;
 ``demo_companies()`` gives the company entries a crawl of that web starts from. The expected
@@ -45,6 +45,7 @@ DEMO_COMPANIES: tuple[DemoCompany, ...] = (
     DemoCompany("dala-telecom", "Dala Telecom", "Telecom", "127.0.0.3"),
     DemoCompany("bazar", "Bazar.kz", "E-commerce", "127.0.0.4"),
     DemoCompany("tenge-finance", "Tenge Finance", "FinTech", "127.0.0.5"),
+    DemoCompany("sapar-mobile", "Sapar Mobile", "Telecom", "127.0.0.6"),
 )
 
 _running: list[DemoWeb] = []
