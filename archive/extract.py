@@ -7,24 +7,24 @@ exceptions: an :class:`Extraction` always comes back, with ``failure`` set to a 
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import lxml
-import pypdf
 import trafilatura
 from charset_normalizer import from_bytes
 from lxml import etree
 from lxml.html import HTMLParser, document_fromstring
+
+from archive import filedocs
+from archive.filedocs import FileLimits, FileText
 
 MIN_TEXT_CHARS = 150  # below this a page is a shell, a stub or an error page, not a policy document
 SOFT_404_MAX_CHARS = 400  # a phrase such as "page not found" only condemns a short text
 
 TRAFILATURA = f"trafilatura {trafilatura.__version__}"
 LXML_FALLBACK = f"lxml {lxml.__version__} (fallback)"
-PYPDF = f"pypdf {pypdf.__version__}"
 PLAIN = "plain-text 1"
 
 
@@ -32,17 +32,20 @@ PLAIN = "plain-text 1"
 class Extraction:
     text: str  # clean main text, one paragraph per line; "" on failure
     title: str | None
-    kind: str  # "html" | "pdf" | "text" | "other"
+    kind: str  # "html" | "pdf" | "docx" | "text" | "other"
     encoding: str | None  # charset used to decode HTML/text
     extractor: str  # name and version of what produced ``text``
-    failure: str | None  # None, or "empty_body" | "soft_404" | "no_text" | "unsupported_type" | "pdf_error"
+    # None, or "empty_body" | "soft_404" | "no_text" | "unsupported_type" | "scanned"
+    # | "pdf_error" | "pdf_timeout" | "pdf_too_large" | "docx_error" | "docx_timeout" | "docx_too_large"
+    failure: str | None
     detail: str | None = None  # a human sentence for the failure
+    method: str = "text"  # "text" (markup, a text layer) or "ocr" (read from page images)
 
 
 # ---------------------------------------------------------------------------------------------- kind
 
-# Binary formats that are never a readable page, whatever the Content-Type claims.
-# ZIP (DOCX/XLSX) and OLE2 (DOC) become their own kind once a later issue extracts them.
+# Binary formats that are never a readable page, whatever the Content-Type claims. A ZIP that holds
+# a Word document is checked for first; OLE2 (old .doc/.xls) stays "other", with a clear reason.
 _BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8",
                  b"RIFF")
 # The WHATWG MIME-sniffing "HTML" patterns, plus the meta/link tags that often open a <head>-less page.
@@ -62,6 +65,8 @@ def sniff_kind(body: bytes, content_type: str | None) -> str:
     pdf_at = head.find(b"%PDF-")
     if pdf_at >= 0 and not head[:pdf_at].startswith(b"<"):  # the PDF spec allows junk before the header
         return "pdf"
+    if filedocs.looks_like_docx(body, content_type):
+        return "docx"
     if head.startswith(_BINARY_MAGIC):
         return "other"
     if _HTML_START.match(head) or (head.startswith(b"<?xml") and b"<html" in head.lower()):
@@ -301,47 +306,42 @@ def _extract_html(body: bytes, content_type: str | None, url: str, phrases: Sequ
     return _judge(main, title, h1_text, "html", encoding, extractor, phrases, hint)
 
 
-# -------------------------------------------------------------------------------------------- PDF
+# ------------------------------------------------------------------------------------- PDF, DOCX
 
 
-def _extract_pdf(body: bytes) -> Extraction:
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(body))
-        if reader.is_encrypted and not reader.decrypt(""):
-            return Extraction("", None, "pdf", None, PYPDF, "pdf_error", "encrypted with a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        if not pages:
-            return Extraction("", None, "pdf", None, PYPDF, "pdf_error", "the PDF has no readable pages")
-    except Exception as exc:  # noqa: BLE001 - broken PDFs raise anything from KeyError to RecursionError
-        return Extraction("", None, "pdf", None, PYPDF, "pdf_error", f"{type(exc).__name__}: {exc}"[:300])
-    try:
-        meta = reader.metadata
-        title = (" ".join((meta.title or "").split()) or None) if meta else None
-    except Exception:  # noqa: BLE001 - a broken info dictionary must not cost us the text
-        title = None
-    text = _lines("\n".join(pages))
+def _from_file(kind: str, got: FileText) -> Extraction:
+    """A PDF's or DOCX's text, judged like a page: too little text is ``no_text``."""
+    if got.failure:
+        return Extraction("", got.title, kind, None, got.extractor, got.failure, got.detail, got.method)
+    text = _lines(got.text)
     if len(text) < MIN_TEXT_CHARS:
-        detail = ("no text layer (scanned?)" if sum(ch.isalpha() for ch in text) < 20
-                  else f"only {len(text)} characters of text in {len(pages)} pages")
-        return Extraction("", title, "pdf", None, PYPDF, "no_text", detail)
-    return Extraction(text, title, "pdf", None, PYPDF, None)
+        return Extraction("", got.title, kind, None, got.extractor, "no_text",
+                          f"only {len(text)} characters of text", got.method)
+    return Extraction(text, got.title, kind, None, got.extractor, None, None, got.method)
 
 
 # ------------------------------------------------------------------------------------------- entry
 
 
 def extract(body: bytes, content_type: str | None, url: str,
-            soft_404_phrases: Sequence[str] = ()) -> Extraction:
-    """Extract the main text of one captured body; never raises for bad input."""
+            soft_404_phrases: Sequence[str] = (), *, limits: FileLimits | None = None) -> Extraction:
+    """Extract the main text of one captured body; never raises for bad input.
+
+    PDFs and DOCX are read in a limited child process (``archive.filedocs``): ``limits`` bounds it,
+    by default ``FileLimits.from_env()`` (``POLICY_ARCHIVE_OCR=0`` switches OCR of scans off)."""
     kind = sniff_kind(body, content_type)
     if not body.strip():
         return Extraction("", None, kind, None, PLAIN, "empty_body", f"{len(body)} bytes, no content")
     if kind == "html":
         return _extract_html(body, content_type, url, soft_404_phrases)
     if kind == "pdf":
-        return _extract_pdf(body)
+        return _from_file("pdf", filedocs.extract_pdf(body, limits))
+    if kind == "docx":
+        return _from_file("docx", filedocs.extract_docx(body, limits))
     if kind == "text":
         text, encoding = _decode(body, content_type, use_meta=False)
         return _judge(_lines(text), None, "", "text", encoding, PLAIN, soft_404_phrases)
+    if body.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return Extraction("", None, "other", None, PLAIN, "unsupported_type", filedocs.ole2_detail(body))
     return Extraction("", None, "other", None, PLAIN, "unsupported_type",
                       f"cannot extract text from {content_type or 'an unknown type'} ({body[:8]!r}...)")

@@ -137,6 +137,7 @@ class Recorder:
                 detector=DETECTOR,
                 extractor=ex.extractor,
                 encoding=ex.encoding,
+                method=ex.method,
             )
         )
         if detection.language != "und":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from archive.records import DOCUMENT, Capture
 
@@ -39,9 +41,17 @@ class Progress:
 
 
 class ArchivePipeline:
+    """Records each capture on one worker thread, so extraction never stalls the downloads.
+
+    A PDF may take seconds (a sandboxed child process) and OCR minutes; the reactor keeps fetching
+    meanwhile. One thread, not a pool: the recorder's database session and its order of writes
+    stay single-threaded.
+    """
+
     def __init__(self, crawler, progress: Progress):
         self.crawler = crawler
         self.progress = progress
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -51,11 +61,11 @@ class ArchivePipeline:
     def recorder(self):
         return self.crawler.spider.recorder
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, Capture):
             return item
         try:
-            outcome = self.recorder.record(item)
+            outcome = await asyncio.wrap_future(self.worker.submit(self.recorder.record, item))
         except Exception as exc:  # one capture's storage problem must not end the run
             log.error("could not archive %s: %s", item.url, exc)
             self.recorder.failures["archive_error"] += 1
@@ -64,4 +74,5 @@ class ArchivePipeline:
         return item
 
     def close_spider(self):
+        self.worker.shutdown(wait=True)
         self.progress.close()

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs everything policy-archive needs on a fresh Debian machine with Python 3.11:
-# Debian's chromium (Playwright cannot download its own browser here) and a venv with the package.
+# Debian's chromium (Playwright cannot download its own browser here), tesseract with the Kazakh and
+# Russian language data and poppler's pdftoppm (OCR of scanned PDFs), and a venv with the package.
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+for package in tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus poppler-utils; do
+  installed "$package" || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing Debian packages: ${missing[*]}"
@@ -21,7 +27,7 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
   .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored\|WheelFile\|^ *!!\|^ *$" || true
-  .venv/bin/python -c "import scrapy, trafilatura, sqlalchemy" # fail loudly if the install did not work
+  .venv/bin/python -c "import scrapy, trafilatura, sqlalchemy, pypdf, docx" # fail loudly if the install did not work
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from archive.extract import canonical_charset, decode_html, extract, sniff_kind
+from archive.filedocs import FileLimits
 
 # Fixture text written for these tests, in the style of a public offer / privacy policy.
 RU = [
@@ -288,8 +289,8 @@ def test_pdf_text_and_title():
 
 
 def test_pdf_without_text_layer():
-    result = extract(make_pdf([]), "application/pdf", "https://x.kz/scan.pdf")
-    assert result.failure == "no_text"
+    result = extract(make_pdf([]), "application/pdf", "https://x.kz/scan.pdf", limits=FileLimits(ocr=False))
+    assert result.failure == "scanned"
     assert result.detail == "no text layer (scanned?)"
 
 
