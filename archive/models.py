@@ -97,6 +97,10 @@ class Snapshot(Base):
     screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
     # Requests the page made that the address guard refused: [{"url", "reason"}].
     blocked: Mapped[list | None] = mapped_column(JSON)
+    # The language the link claimed (hreflang, switcher label, URL marker), and the page whose
+    # language switcher or hreflang led here: what pairs language versions of one document.
+    language_hint: Mapped[str | None] = mapped_column(String(8))
+    alternate_of: Mapped[str | None] = mapped_column(Text)
 
 
 class Version(Base):

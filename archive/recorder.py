@@ -217,6 +217,8 @@ class Recorder:
             render_reason=cap.render_reason,
             screenshot_sha256=screenshot,
             blocked=cap.blocked or None,
+            language_hint=cap.language_hint,
+            alternate_of=cap.alternate_of,
         )
         self.session.add(snap)
         self.session.flush()

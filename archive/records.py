@@ -58,6 +58,8 @@ class Capture:
     render_reason: str | None = None
     screenshot: bytes | None = None  # full-page PNG
     blocked: list[dict] = field(default_factory=list)  # [{"url", "reason"}] refused page requests
+    # Reached as a language version (hreflang, a switcher, /kz/ <-> /ru/) of this page.
+    alternate_of: str | None = None
 
     @property
     def content_type(self) -> str:

@@ -147,8 +147,26 @@ def _packaged_vocabulary() -> Vocabulary:
     return default_vocabulary()
 
 
+def _default_expected() -> dict[str, list[DocType]]:
+    # In Kazakhstan the terms are often a public offer, and the privacy policy a personal-data policy.
+    return {"terms": ["terms_of_service", "public_offer"], "privacy_policy": ["privacy_policy", "personal_data_policy"]}
+
+
+class CoverageSettings(StrictModel):
+    """What the coverage report expects of every company (RDR F1a / P1a)."""
+
+    # Report row -> the document types that satisfy it.
+    expected: dict[str, list[DocType]] = Field(default_factory=_default_expected)
+    # A version is incomplete when at least this share of its text is in another language.
+    incomplete_share: float = Field(0.1, gt=0, lt=1)
+    # A page at a Kazakh URL whose text is at least this share Kazakh counts as a (perhaps
+    # incomplete) Kazakh version; below it, it is another language's text at a Kazakh URL.
+    min_share: float = Field(0.2, gt=0, lt=1)
+
+
 class Config(StrictModel):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     campaigns: list[Campaign]
     companies: list[Company]
     vocabulary: Vocabulary = Field(default_factory=_packaged_vocabulary, repr=False)

@@ -121,14 +121,15 @@ class PolicySpider(scrapy.Spider):
             raise DontCloseSpider
 
     def _request(self, company_id: str, url: str, role: str, doc_type: str | None, language: str | None,
-                 depth: int | None, path: list[Link], text: str) -> scrapy.Request | None:
+                 depth: int | None, path: list[Link], text: str,
+                 alternate_of: str | None = None) -> scrapy.Request | None:
         if url in self.seen or self.requested[company_id] >= self.max_pages:
             return None
         self.seen.add(url)
         self.requested[company_id] += 1
         meta = {
             "company": company_id, "role": role, "doc_type": doc_type, "language": language,
-            "click_depth": depth, "path": path, "link_text": text,
+            "click_depth": depth, "path": path, "link_text": text, "alternate_of": alternate_of,
         }
         # Breadth first: shallower pages first, so the recorded depth is the shortest way in.
         priority = -(depth if depth is not None else self.max_depth + 2)
@@ -142,7 +143,7 @@ class PolicySpider(scrapy.Spider):
             body=body, fetched_at=datetime.now(UTC).replace(tzinfo=None), role=meta["role"],
             doc_type=meta["doc_type"], language_hint=meta["language"], depth=meta["click_depth"],
             path=list(meta["path"]), error=error, not_modified=not_modified,
-            title=title or meta["link_text"],
+            title=title or meta["link_text"], alternate_of=meta.get("alternate_of"),
         )
 
     def parse(self, response: Response):
@@ -184,7 +185,8 @@ class PolicySpider(scrapy.Spider):
                 continue
             path = [*meta["path"], Link(response.url, target.text or f"hreflang={link.hreflang}")]
             request = self._request(company.id, target.url, target.role, target.doc_type, target.language,
-                                    next_depth, path, target.text)
+                                    next_depth, path, target.text,
+                                    alternate_of=response.url if target.alternate else None)
             if request:
                 yield request
 

@@ -1,0 +1,1 @@
+"""Reports for the rating team: coverage (and, later, changes)."""

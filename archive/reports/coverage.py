@@ -1,0 +1,230 @@
+"""The coverage report's data: for every company and expected document, which language versions
+exist, how complete they are, how deep they sit, and the RDR F1a.2 / P1a.2 result.
+
+Trust the text, not the URL: a version's language is what its text is (per-paragraph detection,
+``versions.language_shares``). A page at a Kazakh URL counts as the Kazakh version when at least
+``coverage.min_share`` of its text is Kazakh (then it may be *incomplete*); below that it is
+another language's text at a Kazakh URL, and the report says so (``mismatches``).
+
+Language versions of one document are paired by how the crawl reached them (hreflang, switchers,
+``/kz/`` ↔ ``/ru/``: ``snapshots.alternate_of``) and by URL pattern; the family with the most
+languages fills the report first, so one offer's Kazakh version is not matched with another offer's
+Russian one when a company publishes many.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.models import Document, Snapshot, Version
+from config import Campaign, Company, Config
+
+LANGUAGES = ("kk", "ru", "en")
+_MARKER = re.compile(r"/(kz|kk|ru|en|qz|kaz|rus|eng)(?=/|$)", re.IGNORECASE)
+_QUERY_LANG = re.compile(r"(?i)\b(lang|language|locale|hl)=[a-z-]+")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _pattern(url: str) -> str:
+    """The URL without its language markers: /kz/privacy and /ru/privacy share one."""
+    parts = urlsplit(url)
+    path = _MARKER.sub("", parts.path).rstrip("/") or "/"
+    return f"{parts.netloc}{path}?{_QUERY_LANG.sub('lang=*', parts.query)}"
+
+
+@dataclass
+class Observed:
+    """One document as the report sees it: its last observation and version in the window."""
+
+    doc: Document
+    last: Snapshot
+    version: Version | None
+    hint: str | None  # the language the link or URL claimed
+    alternate_of: set[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.last.outcome != "failed" and self.version is not None
+
+
+class _Families:
+    """Union-find over document URLs: language versions of one document end up together."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, url: str) -> str:
+        self.parent.setdefault(url, url)
+        while self.parent[url] != url:
+            self.parent[url] = self.parent[self.parent[url]]
+            url = self.parent[url]
+        return url
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _window(campaign: Campaign | None) -> tuple[datetime | None, datetime | None]:
+    if campaign is None:
+        return None, None
+    return (datetime.combine(campaign.start, time.min),
+            datetime.combine(campaign.end + timedelta(days=1), time.min))
+
+
+def _observe(session: Session, company_id: str, start: datetime | None, end: datetime | None) -> list[Observed]:
+    query = (select(Snapshot)
+             .where(Snapshot.company_id == company_id, Snapshot.document_id.is_not(None))
+             .order_by(Snapshot.id))
+    if start is not None:
+        query = query.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
+    last: dict[int, Snapshot] = {}
+    hints: dict[int, str] = {}
+    alternates: dict[int, set[str]] = defaultdict(set)
+    for snap in session.scalars(query):
+        last[snap.document_id] = snap
+        if snap.language_hint:
+            hints[snap.document_id] = snap.language_hint
+        if snap.alternate_of:
+            alternates[snap.document_id].add(snap.alternate_of)
+    if not last:
+        return []
+    docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(last)))}
+    versions: dict[int, Version] = {}
+    vquery = select(Version).where(Version.document_id.in_(last), Version.technical.is_(False)).order_by(Version.id)
+    if end is not None:
+        vquery = vquery.where(Version.captured_at < end)
+    for version in session.scalars(vquery):
+        versions[version.document_id] = version  # the last one wins: the version in force
+    return [Observed(docs[i], last[i], versions.get(i), hints.get(i), alternates[i]) for i in sorted(last)]
+
+
+def _slot(obs: Observed, url_language: str | None, min_share: float) -> tuple[str | None, dict | None]:
+    """The language version this document is, and a mismatch note when URL and text disagree."""
+    assert obs.version is not None
+    text = obs.version.language if obs.version.language in LANGUAGES else None
+    shares = obs.version.language_shares or {}
+    claimed = url_language or obs.hint
+    if claimed in LANGUAGES and claimed != text:
+        if shares.get(claimed, 0) >= min_share:
+            return claimed, None  # e.g. a half-translated Kazakh page: Kazakh, incomplete
+        return text, {"url": obs.doc.url, "url_language": claimed, "text_language": text or "und"}
+    return text, None
+
+
+def _entry(obs: Observed, language: str, incomplete_share: float) -> dict:
+    assert obs.version is not None
+    shares = obs.version.language_shares or {}
+    share = shares.get(language, 1.0 if obs.version.language == language else 0.0)
+    others = max((shares.get(other, 0.0) for other in LANGUAGES if other != language), default=0.0)
+    return {
+        "url": obs.doc.url,
+        "share": round(share, 2),
+        "incomplete": others >= incomplete_share,
+        "click_depth": obs.doc.depth,
+        "captured_at": _iso(obs.last.fetched_at),
+        "title": obs.version.title or obs.doc.title,
+        "document_id": obs.doc.id,
+        "version_id": obs.version.id,
+    }
+
+
+def _better(a: dict, b: dict) -> bool:
+    """Is entry ``a`` a better representative of its language than ``b``?"""
+    def key(e: dict) -> tuple:
+        return (not e["incomplete"], -(e["click_depth"] if e["click_depth"] is not None else 99), e["share"])
+    return key(a) > key(b)
+
+
+def _expected_row(name: str, types: list[str], observed: list[Observed], company: Company, cfg: Config,
+                  url_language) -> dict:
+    candidates = [o for o in observed if o.doc.doc_type in types]
+    row: dict = {"type": name, "types_found": sorted({o.doc.doc_type for o in candidates if o.ok}),
+                 "status": "not_found", "f1a": "no", "languages": {}, "missing_languages": [],
+                 "mismatches": [], "failure": None, "other_urls": 0}
+    good = [o for o in candidates if o.ok]
+    if candidates and not good:
+        newest = max(candidates, key=lambda o: o.last.fetched_at)
+        row.update(status="unavailable", failure=newest.doc.last_failure or newest.last.failure)
+    if good:
+        row["status"] = "available"
+        families = _Families()
+        by_url = {o.doc.url: o for o in good}
+        for o in good:
+            families.find(o.doc.url)
+            for source in o.alternate_of:
+                if source in by_url:
+                    families.join(o.doc.url, source)
+        patterns: dict[str, str] = {}
+        for o in good:
+            first = patterns.setdefault(_pattern(o.doc.url), o.doc.url)
+            families.join(o.doc.url, first)
+        slotted = []
+        for o in good:
+            language, mismatch = _slot(o, url_language(o.doc.url), cfg.coverage.min_share)
+            if mismatch:
+                row["mismatches"].append(mismatch)
+            if language:
+                slotted.append((families.find(o.doc.url), language, o))
+        # The family with the most languages (then the shallowest) is "the" document.
+        family_languages: dict[str, set[str]] = defaultdict(set)
+        family_depth: dict[str, int] = defaultdict(lambda: 99)
+        for family, language, o in slotted:
+            family_languages[family].add(language)
+            family_depth[family] = min(family_depth[family], o.doc.depth if o.doc.depth is not None else 99)
+        order = sorted(family_languages, key=lambda f: (-len(family_languages[f]), family_depth[f]))
+        rank = {f: i for i, f in enumerate(order)}
+        chosen: dict[str, tuple[int, dict]] = {}  # language -> (family rank, entry)
+        for family, language, o in sorted(slotted, key=lambda s: rank[s[0]]):
+            entry = _entry(o, language, cfg.coverage.incomplete_share)
+            held = chosen.get(language)
+            if held is None or (held[0] == rank[family] and _better(entry, held[1])):
+                chosen[language] = (rank[family], entry)
+        row["languages"] = {language: entry for language, (_, entry) in chosen.items()}
+        row["other_urls"] = len(good) - len(row["languages"])
+    required = list(company.languages)
+    row["languages"] = {lang: row["languages"][lang] for lang in LANGUAGES if lang in row["languages"]}
+    row["missing_languages"] = [lang for lang in required if lang not in row["languages"]]
+    full = [lang for lang in required if lang in row["languages"] and not row["languages"][lang]["incomplete"]]
+    present = [lang for lang in required if lang in row["languages"]]
+    row["f1a"] = "yes" if present and len(full) == len(required) else "partial" if present else "no"
+    return row
+
+
+def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = None,
+                   now: datetime | None = None) -> dict:
+    """The coverage report for ``campaign`` (its archive window), or for the archive as it stands."""
+    start, end = _window(campaign)
+    companies = []
+    for company in cfg.companies:
+        observed = _observe(session, company.id, start, end)
+        if not company.confirmed and not observed:
+            continue  # never crawled: its homepage is still to be confirmed
+        pages = select(Snapshot.url, Snapshot.fetched_at).where(Snapshot.company_id == company.id)
+        if start is not None:
+            pages = pages.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
+        seen = list(session.execute(pages))
+        companies.append({
+            "id": company.id, "name": company.name, "sector": company.sector, "homepage": company.homepage,
+            "required_languages": list(company.languages),
+            "crawl": {"last_crawled": _iso(max((t for _, t in seen), default=None)),
+                      "pages_visited": len({u for u, _ in seen}), "max_depth": cfg.crawl.max_depth},
+            "documents": [_expected_row(name, list(types), observed, company, cfg, cfg.vocabulary.language_of_url)
+                          for name, types in cfg.coverage.expected.items()],
+        })
+    return {
+        "campaign": campaign.name if campaign else None,
+        "window": {"start": str(campaign.start), "end": str(campaign.end)} if campaign else None,
+        "generated_at": _iso((now or datetime.now(UTC)).replace(tzinfo=None, microsecond=0)),
+        "companies": companies,
+    }
+
