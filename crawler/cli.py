@@ -193,6 +193,40 @@ def cmd_evidence(args) -> int:
     return EXIT_OK
 
 
+def cmd_report_coverage(args) -> int:
+    from archive.reports.render import BINARY_FORMATS, render_coverage
+
+    if args.format in BINARY_FORMATS and not args.out:
+        print(f"policy-archive: --format {args.format} writes a binary file: give --out FILE", file=sys.stderr)
+        return EXIT_CONFIG
+    cfg = _load(args)
+    campaign = next((c for c in cfg.campaigns if c.name == args.campaign), None)
+    if args.campaign is not None and campaign is None:
+        known = ", ".join(c.name for c in cfg.campaigns) or "none"
+        print(f"policy-archive: no campaign {args.campaign!r} in {args.config} (known: {known})", file=sys.stderr)
+        return EXIT_CONFIG
+    from archive.db import Database
+    from archive.reports.coverage import build_coverage
+
+    _, db_url = _paths(args)
+    with Database(db_url).session() as session:
+        data = build_coverage(session, cfg, campaign)
+    body = render_coverage(data, args.format)
+    if not args.out:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        Path(args.out).write_bytes(body)
+    except OSError as exc:
+        print(f"policy-archive: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    n = len(data["companies"])
+    print(f"{args.out}: coverage of {n} compan{'y' if n == 1 else 'ies'}, "
+          + (f"campaign {campaign.name}" if campaign else "the archive as it stands"))
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from crawler.demo.run import run_demo
 
@@ -245,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="DATE", help="as it stood at the end of DATE (default: now)")
     p.add_argument("out", metavar="OUT.zip")
     p.set_defaults(func=cmd_evidence)
+
+    p = sub.add_parser("report", help="reports for the rating team")
+    reports = p.add_subparsers(dest="report", required=True)
+    p = reports.add_parser("coverage", help="which policy documents exist in which languages (RDR F1a.2 / P1a.2)")
+    p.add_argument("--campaign", metavar="NAME", help="only captures in this campaign's window (default: all)")
+    p.add_argument("--format", required=True, choices=("json", "csv", "md", "html", "xlsx"))
+    p.add_argument("--out", metavar="FILE", help="write here (default: standard output; required for xlsx)")
+    p.set_defaults(func=cmd_report_coverage)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo sites twice and show what changed")
     p.set_defaults(func=cmd_demo)

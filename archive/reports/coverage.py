@@ -32,7 +32,9 @@ _QUERY_LANG = re.compile(r"(?i)\b(lang|language|locale|hl)=[a-z-]+")
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if moment else None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _pattern(url: str) -> str:
@@ -150,11 +152,12 @@ def _expected_row(name: str, types: list[str], observed: list[Observed], company
     candidates = [o for o in observed if o.doc.doc_type in types]
     row: dict = {"type": name, "types_found": sorted({o.doc.doc_type for o in candidates if o.ok}),
                  "status": "not_found", "f1a": "no", "languages": {}, "missing_languages": [],
-                 "mismatches": [], "failure": None, "other_urls": 0}
+                 "mismatches": [], "failure": None, "failed_urls": [], "other_urls": 0}
     good = [o for o in candidates if o.ok]
     if candidates and not good:
         newest = max(candidates, key=lambda o: o.last.fetched_at)
-        row.update(status="unavailable", failure=newest.doc.last_failure or newest.last.failure)
+        row.update(status="unavailable", failure=newest.doc.last_failure or newest.last.failure,
+                   failed_urls=[o.doc.url for o in candidates])
     if good:
         row["status"] = "available"
         families = _Families()

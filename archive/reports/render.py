@@ -1,0 +1,420 @@
+"""The coverage report in the formats the rating team reads: JSON, CSV, Markdown, one HTML page, XLSX.
+
+Every renderer takes the plain dict that ``archive.reports.coverage.build_coverage`` returns and
+gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``generated_at``).
+Order is the data's: sectors in the order their first company appears, companies and documents as
+given. Titles and URLs come from the web: they are escaped in HTML and never become Excel formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections import defaultdict
+from datetime import datetime
+from html import escape
+from urllib.parse import urlsplit
+
+FORMATS = ("json", "csv", "md", "html", "xlsx")
+BINARY_FORMATS = frozenset({"xlsx"})
+CSV_COLUMNS = ("campaign", "sector", "company_id", "company", "type", "status", "f1a", "language", "url", "share",
+               "incomplete", "click_depth", "captured_at", "mismatch")
+LANGUAGE_ORDER = ("kk", "ru", "en")
+LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
+TITLE = "Policy document coverage (RDR F1a.2 / P1a.2)"
+
+
+def render_coverage(data: dict, fmt: str) -> bytes:
+    """The report as ``fmt`` (one of FORMATS); ValueError for any other format."""
+    renderers = {"json": _json, "csv": _csv, "md": _markdown, "html": _html, "xlsx": _xlsx}
+    if fmt not in renderers:
+        raise ValueError(f"unknown report format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    return renderers[fmt](data)
+
+
+# ---- shared reading of the data ---------------------------------------------------------------------------
+
+def sectors(data: dict) -> list[tuple[str, list[dict]]]:
+    """(sector, companies) in the order each sector's first company appears."""
+    grouped: dict[str, list[dict]] = {}
+    for company in data["companies"]:
+        grouped.setdefault(company["sector"], []).append(company)
+    return list(grouped.items())
+
+
+def _languages(data: dict) -> list[str]:
+    """kk, ru, en, then any other language the data names (the config allows only these three today)."""
+    seen = {lang for c in data["companies"] for lang in c["required_languages"]}
+    seen |= {lang for c in data["companies"] for d in c["documents"] for lang in d["languages"]}
+    return [*LANGUAGE_ORDER, *sorted(seen - set(LANGUAGE_ORDER))]
+
+
+def _heading(data: dict) -> tuple[str, str]:
+    """(what the report covers, when it was generated) as one line each."""
+    if data.get("campaign") is None:
+        scope = "The archive as it stands (no campaign chosen)"
+    else:
+        scope = f"Campaign {data['campaign']}"
+        if data.get("window"):
+            scope += f", archive window {data['window']['start']} – {data['window']['end']}"
+    return scope, f"generated {_when(data['generated_at'])}"
+
+
+def _when(iso: str | None) -> str:
+    """2026-11-23T08:50:00Z → 2026-11-23 08:50 UTC; anything else as it is."""
+    if iso and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z", iso):
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    return iso or "-"
+
+
+def _depth(entry: dict) -> str:
+    return "d?" if entry.get("click_depth") is None else f"d{entry['click_depth']}"
+
+
+def _cell(entry: dict) -> str:
+    """✓ d1 for a full version, ½ 58% d2 for an incomplete one (58% of its text in its own language)."""
+    if entry.get("incomplete"):
+        return f"½ {round(entry['share'] * 100)}% {_depth(entry)}"
+    return f"✓ {_depth(entry)}"
+
+
+def _types_found(doc: dict) -> str:
+    """The document types that satisfied the expected one, when they say more than its name."""
+    return "" if doc["types_found"] in ([], [doc["type"]]) else ", ".join(doc["types_found"])
+
+
+def _text_language(code: str) -> str:
+    return "text in no language we detect" if code in ("und", None) else f"{code} text"
+
+
+def _notes(company: dict, doc: dict, *, in_matrix: bool = False) -> list[list]:
+    """What the table cannot say, as parts: strings, and ("url", URL) for links. ``in_matrix``: the HTML
+    matrix already says why a document without languages is missing."""
+    label = f"{company['name']} · {doc['type']}"
+    notes: list[list] = []
+    for m in doc["mismatches"]:
+        notes.append([f"{label}: the {m['url_language']} URL ", ("url", m["url"]),
+                      f" serves {_text_language(m['text_language'])}"])
+    explained = in_matrix and not doc["languages"]
+    if doc["status"] == "unavailable" and not explained:
+        notes.append([f"{label}: unavailable: {doc.get('failure') or 'the last capture failed'}"])
+    if doc["status"] == "not_found" and not explained:
+        notes.append([f"{label}: not found; ", *_where_we_looked(company)])
+    if doc.get("other_urls"):
+        notes.append([f"{label}: {doc['other_urls']} more archived document(s) of this type not shown "
+                      f"(see policy-archive documents --company {company['id']})"])
+    return notes
+
+
+def _where_we_looked(company: dict) -> list:
+    crawl = company["crawl"]
+    if not crawl.get("last_crawled"):
+        return ["not crawled in this period (homepage ", ("url", company["homepage"]), ")"]
+    return ["looked from ", ("url", company["homepage"]),
+            f": {crawl['pages_visited']} pages visited, up to {crawl['max_depth']} clicks deep, "
+            f"last crawled {_when(crawl['last_crawled'])}"]
+
+
+def coverage_rows(data: dict) -> list[dict]:
+    """The CSV / XLSX rows: company × expected type × language found (one row with no language if none)."""
+    rows = []
+    for company in data["companies"]:
+        for doc in company["documents"]:
+            base = {"campaign": data.get("campaign"), "sector": company["sector"], "company_id": company["id"],
+                    "company": company["name"], "type": doc["type"], "status": doc["status"], "f1a": doc["f1a"]}
+            mismatches = defaultdict(list)
+            for m in doc["mismatches"]:
+                mismatches[m["url"]].append(f"URL says {m['url_language']}, text is {m['text_language']}")
+            group = []
+            for lang in sorted(doc["languages"], key=_language_key):
+                e = doc["languages"][lang]
+                group.append({**base, "language": lang, "url": e["url"], "share": e.get("share"),
+                              "incomplete": e.get("incomplete"), "click_depth": e.get("click_depth"),
+                              "captured_at": e.get("captured_at"), "mismatch": "; ".join(mismatches.pop(e["url"], []))})
+            if not group:
+                group.append({**base, **dict.fromkeys(CSV_COLUMNS[7:])})
+            # A mismatch at a URL that fills no language slot (text of no known language) goes on the first row.
+            leftover = [f"{url}: {note}" for url, notes in mismatches.items() for note in notes]
+            if leftover:
+                group[0]["mismatch"] = "; ".join(filter(None, [group[0]["mismatch"], *leftover]))
+            rows.extend(group)
+    return rows
+
+
+def _language_key(lang: str) -> tuple[int, str]:
+    return (LANGUAGE_ORDER.index(lang) if lang in LANGUAGE_ORDER else len(LANGUAGE_ORDER), lang)
+
+
+# ---- json, csv, markdown ----------------------------------------------------------------------------------
+
+def _json(data: dict) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _csv(data: dict) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)  # \r\n line ends, as Excel writes them
+    writer.writerow(CSV_COLUMNS)
+    for row in coverage_rows(data):
+        writer.writerow(["" if row[c] is None else _csv_value(row[c]) for c in CSV_COLUMNS])
+    # UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and garbles Cyrillic.
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _md(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _md_url(url: str) -> str:
+    if urlsplit(url).scheme.lower() in ("http", "https"):
+        return f"<{url.replace('>', '%3E').replace(' ', '%20')}>"
+    return f"`{url.replace('`', '')}`"  # not a link: a viewer must not make javascript: clickable
+
+
+def _md_parts(parts: list) -> str:
+    return "".join(_md_url(p[1]) if isinstance(p, tuple) else _md(p) for p in parts)
+
+
+def _markdown(data: dict) -> bytes:
+    scope, generated = _heading(data)
+    langs = _languages(data)
+    lines = [f"# {TITLE}", "", f"{scope}; {generated}.", "",
+             "✓ present in full · ½ incomplete (share of its text in its own language) · — not found · "
+             "dN: clicks from the homepage (d?: unknown, reached from a seed URL) · F1a.2: yes = every required "
+             "language in full, partial = some, no = none.", ""]
+    for sector, companies in sectors(data):
+        lines += [f"## {_md(sector)}", "", "| company | type | status | F1a.2 | " + " | ".join(langs) + " |",
+                  "| --- | --- | --- | --- | " + " | ".join("---" for _ in langs) + " |"]
+        notes = []
+        for company in companies:
+            for doc in company["documents"]:
+                kind = doc["type"] + (f" ({_types_found(doc)})" if _types_found(doc) else "")
+                cells = [_cell(doc["languages"][lang]) if lang in doc["languages"] else "—" for lang in langs]
+                lines.append(f"| {_md(company['name'])} | {_md(kind)} | {doc['status'].replace('_', ' ')} | "
+                             f"{doc['f1a']} | " + " | ".join(cells) + " |")
+                notes += [f"- {_md_parts(note)}" for note in _notes(company, doc)]
+        lines += ["", *(["Notes:", "", *notes, ""] if notes else [])]
+    return "\n".join(lines).encode()
+
+
+# ---- html --------------------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d1d1f;margin:0 auto;
+ max-width:1280px;padding:16px 24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #444}
+.meta{color:#555;margin:0 0 10px}nav a{margin-right:12px}
+.legend{display:flex;flex-wrap:wrap;gap:6px 14px;padding:0;margin:10px 0;list-style:none;font-size:.9em}
+.legend span{display:inline-block;padding:1px 6px;border:1px solid #bbb;border-radius:3px}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;text-align:left}
+thead th{background:#eee}tbody.company{break-inside:avoid}th.company{background:#fafafa;font-weight:600}
+th.company small,td small{display:block;font-weight:normal;color:#555;font-size:.85em}
+table{table-layout:fixed}thead th:nth-child(1){width:20%}thead th:nth-child(2){width:14%}
+thead th:nth-child(3){width:9%}thead th:nth-child(4){width:6%}
+.f1a{font-weight:600;text-align:center}.f1a-yes,.lang-full{background:#cdeccd}
+.f1a-partial,.lang-incomplete{background:#ffe2a8}.f1a-no,.lang-missing{background:#f5c2c2}
+.lang-optional{background:#f3f3f3;color:#888}.status-unavailable{color:#8a4b00;font-weight:600}
+.status-not-found{color:#a10000;font-weight:600}.nothing{background:#f5c2c2}
+a{color:#0b57a4;overflow-wrap:anywhere}.notes{font-size:.9em;color:#333}
+@page{size:A4 landscape;margin:12mm}
+@media print{body{max-width:none;padding:0;font-size:10px}nav{display:none}h2{break-after:avoid}
+ a{color:inherit;text-decoration:none}
+ *{-webkit-print-color-adjust:exact;print-color-adjust:exact}thead{display:table-header-group}
+ a.doc::after{content:" " attr(href);display:block;font-size:.7em;color:#555;word-break:break-all}}
+"""
+_LEGEND = [("f1a-yes", "F1a.2 yes: every required language in full"), ("f1a-partial", "partial: some"),
+           ("f1a-no", "no: none"), ("lang-full", "✓ version in full"),
+           ("lang-incomplete", "½ incomplete: share of its text in its own language"),
+           ("lang-missing", "— required language missing"), ("lang-optional", "— not required, not found")]
+
+
+def _e(text) -> str:
+    return escape(str(text), quote=True)
+
+
+def _link(url: str, label: str, *, css: str = "", title: str | None = None, lang: str | None = None) -> str:
+    """An anchor for http(s) URLs only: anything else (javascript:, data:) is shown as inert text."""
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return f"{_e(label)} <code>{_e(url)}</code>"
+    attrs = f' class="{css}"' if css else ""
+    attrs += f' title="{_e(title)}"' if title else ""
+    attrs += f' hreflang="{_e(lang)}"' if lang else ""
+    return f'<a href="{_e(url)}" rel="noreferrer"{attrs}>{_e(label)}</a>'
+
+
+def _html_parts(parts: list) -> str:
+    return "".join(_link(p[1], p[1]) if isinstance(p, tuple) else _e(p) for p in parts)
+
+
+def _html_company(company: dict, langs: list[str]) -> list[str]:
+    crawl = company["crawl"]
+    crawled = (f"crawled {_when(crawl['last_crawled'])}, {crawl['pages_visited']} pages, ≤ {crawl['max_depth']} "
+               "clicks" if crawl.get("last_crawled") else "not crawled in this period")
+    head = (f'<th class="company" scope="rowgroup" rowspan="{max(len(company["documents"]), 1)}">'
+            f'{_e(company["name"])}<small>{_link(company["homepage"], company["homepage"])}</small>'
+            f'<small>{_e(crawled)}</small><small>requires {_e(", ".join(company["required_languages"]))}</small></th>')
+    out = ['<tbody class="company">']
+    for i, doc in enumerate(company["documents"] or [None]):
+        if doc is None:
+            out.append(f'<tr>{head}<td colspan="{3 + len(langs)}">no documents expected</td></tr>')
+            continue
+        status = doc["status"].replace("_", "-")
+        found = f"<small>{_e(_types_found(doc))}</small>" if _types_found(doc) else ""
+        cells = [head if i == 0 else "", f"<td>{_e(doc['type'])}{found}</td>",
+                 f'<td class="status status-{status}">{_e(doc["status"].replace("_", " "))}</td>',
+                 f'<td class="f1a f1a-{_e(doc["f1a"])}">{_e(doc["f1a"])}</td>']
+        if not doc["languages"] and doc["status"] != "available":
+            why = (_html_parts(_where_we_looked(company)) if doc["status"] == "not_found"
+                   else _e(doc.get("failure") or "the last capture failed"))
+            cells.append(f'<td class="nothing" colspan="{len(langs)}">{why}</td>')
+        else:
+            cells += [_html_language(company, doc, lang) for lang in langs]
+        out.append(f'<tr class="status-row-{status}">{"".join(cells)}</tr>')
+    return out + ["</tbody>"]
+
+
+def _html_language(company: dict, doc: dict, lang: str) -> str:
+    notes = "".join(f"<small>{_link(m['url'], f'{lang} URL')}: {_e(_text_language(m['text_language']))}</small>"
+                    for m in doc["mismatches"] if m["url_language"] == lang)
+    entry = doc["languages"].get(lang)
+    if entry is None:
+        css, what = ("lang-missing", "required, not found") if lang in company["required_languages"] else (
+            "lang-optional", "not required, not found")
+        return f'<td class="lang {css}" title="{what}">—{notes}</td>'
+    css = "lang-incomplete" if entry.get("incomplete") else "lang-full"
+    title = entry.get("title") or entry["url"]
+    return (f'<td class="lang {css}">{_link(entry["url"], _cell(entry), css="doc", title=title, lang=lang)}'
+            f'<small>{_e(_when(entry.get("captured_at")))}</small>{notes}</td>')
+
+
+def _html(data: dict) -> bytes:
+    scope, generated = _heading(data)
+    langs = _languages(data)
+    groups = sectors(data)
+    page = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            # Defence in depth: even if something slipped through escaping, nothing could run or load.
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(TITLE)} · {_e(scope)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+            f"<header><h1>{_e(TITLE)}</h1>", f'<p class="meta">{_e(scope)} · {_e(generated)} · '
+            f'{len(data["companies"])} companies in {len(groups)} sectors</p>',
+            "<nav>" + "".join(f'<a href="#sector-{i}">{_e(s)}</a>' for i, (s, _) in enumerate(groups, 1)) + "</nav>",
+            '<ul class="legend">' + "".join(f'<li><span class="{c}">{_e(t)}</span></li>' for c, t in _LEGEND)
+            + "<li>dN: clicks from the homepage (d?: unknown)</li></ul></header>", "<main>"]
+    for i, (sector, companies) in enumerate(groups, 1):
+        page += [f'<section class="sector" id="sector-{i}">', f"<h2>{_e(sector)}</h2>", '<table class="matrix">',
+                 "<thead><tr><th>Company</th><th>Document</th><th>Status</th><th>F1a.2</th>"
+                 + "".join(f'<th><abbr title="{_e(LANGUAGE_NAMES.get(la, la))}">{_e(la)}</abbr></th>' for la in langs)
+                 + "</tr></thead>"]
+        notes = []
+        for company in companies:
+            page += _html_company(company, langs)
+            notes += [n for doc in company["documents"] for n in _notes(company, doc, in_matrix=True)]
+        page.append("</table>")
+        if notes:
+            page.append('<ul class="notes">' + "".join(f"<li>{_html_parts(n)}</li>" for n in notes) + "</ul>")
+        page.append("</section>")
+    page += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(page).encode()
+
+
+# ---- xlsx --------------------------------------------------------------------------------------------------
+
+_FILLS = {"yes": "CDECCD", "partial": "FFE2A8", "no": "F5C2C2"}
+_WIDTHS = {"campaign": 10, "sector": 14, "company_id": 16, "company": 26, "type": 16, "status": 12, "f1a": 8,
+           "language": 9, "url": 60, "share": 8, "incomplete": 11, "click_depth": 11, "captured_at": 21,
+           "mismatch": 36}
+
+
+def sheet_title(sector: str, taken: set[str]) -> str:
+    """A valid, unique sheet name: at most 31 characters, none of []:*?/\\, no apostrophe at either end."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", sector).strip().strip("'")[:31] or "Sector"
+    title, n = base, 1
+    while title.lower() in taken:
+        n += 1
+        title = f"{base[:31 - len(f' ({n})')]} ({n})"
+    taken.add(title.lower())
+    return title
+
+
+def _xlsx(data: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    scope, generated = _heading(data)
+    stamp = _stamp(data["generated_at"])
+    wb = Workbook()
+    wb.remove(wb.active)
+    props = wb.properties
+    props.creator = props.lastModifiedBy = "policy-archive"
+    props.title, props.subject, props.description = TITLE, scope, f"{scope}; {generated}"
+    props.created = props.modified = stamp
+    rows = coverage_rows(data)
+    taken: set[str] = set()
+    bold = Font(bold=True)
+    f1a_column = CSV_COLUMNS.index("f1a") + 1
+    for sector, _ in sectors(data) or [("Coverage", [])]:
+        ws = wb.create_sheet(sheet_title(sector, taken))
+        ws.append([TITLE])
+        ws.append([scope])
+        ws.append([generated])
+        ws.append([])
+        ws["A1"].font = Font(bold=True, size=13)
+        ws.append(list(CSV_COLUMNS))
+        header = ws.max_row
+        for cell in ws[header]:
+            cell.font = bold
+        for row in (r for r in rows if r["sector"] == sector):
+            ws.append([row[c] for c in CSV_COLUMNS])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    # Text from the web stays text: no formula from a leading "=", no control characters.
+                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
+                    cell.data_type = "s"
+            share, f1a = ws.cell(ws.max_row, CSV_COLUMNS.index("share") + 1), ws.cell(ws.max_row, f1a_column)
+            share.number_format = "0%"
+            if f1a.value in _FILLS:
+                f1a.fill = PatternFill("solid", start_color=_FILLS[f1a.value], end_color=_FILLS[f1a.value])
+        ws.freeze_panes = ws.cell(header + 1, 1)
+        ws.auto_filter.ref = f"A{header}:{get_column_letter(len(CSV_COLUMNS))}{ws.max_row}"
+        for i, column in enumerate(CSV_COLUMNS, 1):
+            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS[column]
+    raw = io.BytesIO()
+    # ExcelWriter, not Workbook.save: save() stamps docProps "modified" with the current time.
+    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
+    return _restamp(raw.getvalue(), stamp)
+
+
+def _stamp(generated_at: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return datetime(1980, 1, 1)
+    return max(moment.replace(tzinfo=None, microsecond=0), datetime(1980, 1, 1))  # zip dates start in 1980
+
+
+def _restamp(xlsx: bytes, stamp: datetime) -> bytes:
+    """The same zip with every entry dated ``stamp``: zipfile dates entries at the current second."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            dst.writestr(entry, src.read(info.filename))
+    return out.getvalue()

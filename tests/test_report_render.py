@@ -1,0 +1,319 @@
+"""The coverage report's renderers, on realistic data: what each format shows, and that it stays inert."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import zipfile
+
+import lxml.html
+import openpyxl
+import pytest
+
+from archive.reports.render import FORMATS, render_coverage, sheet_title
+from crawler.cli import build_parser
+from tests.conftest import company
+
+HOSTILE = '<script>alert("title")</script> Пайдаланушы келісімі'
+
+
+def _entry(url: str, *, share: float = 1.0, incomplete: bool = False, depth: int | None = 1,
+           title: str = "Политика конфиденциальности", doc: int = 1) -> dict:
+    return {"url": url, "share": share, "incomplete": incomplete, "click_depth": depth,
+            "captured_at": "2024-06-12T03:15:42Z", "title": title, "document_id": doc, "version_id": doc * 10}
+
+
+def _doc(kind: str, types: list[str], status: str, f1a: str, languages: dict, missing: list[str],
+         mismatches: list | None = None, failure: str | None = None, other_urls: int = 0) -> dict:
+    return {"type": kind, "types_found": types, "status": status, "f1a": f1a, "languages": languages,
+            "missing_languages": missing, "mismatches": mismatches or [], "failure": failure,
+            "other_urls": other_urls}
+
+
+def _company(cid: str, name: str, sector: str, homepage: str, documents: list, *, crawled: str | None,
+             pages: int = 14, required: tuple = ("kk", "ru")) -> dict:
+    return {"id": cid, "name": name, "sector": sector, "homepage": homepage, "required_languages": list(required),
+            "crawl": {"last_crawled": crawled, "pages_visited": pages if crawled else 0, "max_depth": 3},
+            "documents": documents}
+
+
+def sample() -> dict:
+    """Five companies in three sectors: full, partial (incomplete kk, kk URL serving Russian), unavailable,
+    not found after a crawl, and never crawled."""
+    tenge = "https://tenge.kz"
+    qazaq = "https://qazaqpay.kz"
+    bazar = "https://bazar.kz"
+    return {
+        "campaign": "2024",
+        "window": {"start": "2024-05-01", "end": "2024-07-31"},
+        "generated_at": "2024-08-01T06:30:00Z",
+        "companies": [
+            _company("tenge-finance", "АО «Тенге Финанс»", "FinTech", f"{tenge}/", [
+                _doc("terms", ["public_offer"], "available", "yes", {
+                    "kk": _entry(f"{tenge}/kz/oferta.pdf", title="Жария оферта", depth=2, doc=1),
+                    "ru": _entry(f"{tenge}/ru/oferta.pdf", title="Публичная оферта", depth=2, doc=2)}, []),
+                _doc("privacy_policy", [], "unavailable", "no", {}, ["kk", "ru"],
+                     failure="http_404: Страница не найдена"),
+            ], crawled="2024-06-12T03:16:00Z", pages=22),
+            _company("qazaqpay", "ҚазақПэй", "FinTech", f"{qazaq}/", [
+                _doc("terms", ["terms_of_service"], "available", "partial", {
+                    "ru": _entry(f"{qazaq}/kz/terms", title="Пользовательское соглашение", doc=3)}, ["kk"],
+                     mismatches=[{"url": f"{qazaq}/kz/terms", "url_language": "kk", "text_language": "ru"}],
+                     other_urls=1),
+                _doc("privacy_policy", ["privacy_policy"], "available", "yes", {
+                    "kk": _entry(f"{qazaq}/kz/privacy", title="Құпиялылық саясаты", doc=4),
+                    "ru": _entry(f"{qazaq}/ru/privacy", doc=5),
+                    "en": _entry(f"{qazaq}/en/privacy", title="Privacy policy", depth=2, doc=6)}, []),
+            ], crawled="2024-06-12T03:15:00Z"),
+            _company("dala-telecom", "Дала Телеком", "Telecom", "https://dala.kz/", [
+                _doc("terms", [], "not_found", "no", {}, ["kk", "ru"]),
+                _doc("privacy_policy", [], "not_found", "no", {}, ["kk", "ru"]),
+            ], crawled="2024-06-12T03:17:00Z", pages=31),
+            _company("sapar-mobile", "Сапар Мобайл", "Telecom", "https://sapar.kz/", [
+                _doc("terms", [], "not_found", "no", {}, ["kk", "ru"]),
+                _doc("privacy_policy", [], "not_found", "no", {}, ["kk", "ru"]),
+            ], crawled=None),
+            _company("bazar", "Базар.kz", "E-commerce", f"{bazar}/", [
+                _doc("terms", ["terms_of_service"], "available", "partial", {
+                    "kk": _entry(f"{bazar}/kk/terms", share=0.58, incomplete=True, depth=2, title=HOSTILE, doc=7),
+                    "ru": _entry(f"{bazar}/terms", title="Пользовательское соглашение", doc=8)}, []),
+                _doc("privacy_policy", ["personal_data_policy", "privacy_policy"], "available", "partial", {
+                    "ru": _entry(f"{bazar}/privacy", depth=None, doc=9)}, ["kk"]),
+            ], crawled="2024-06-12T03:18:00Z", pages=9),
+        ],
+    }
+
+
+def test_json_round_trips_and_keeps_cyrillic_readable():
+    data = sample()
+    out = render_coverage(data, "json")
+    assert json.loads(out) == data
+    assert "АО «Тенге Финанс»" in out.decode() and out.endswith(b"\n")
+    assert out == render_coverage(copy.deepcopy(data), "json")
+
+
+def test_csv_has_a_bom_and_one_row_per_company_type_and_language():
+    out = render_coverage(sample(), "csv")
+    assert out.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
+    assert list(rows[0]) == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language",
+                             "url", "share", "incomplete", "click_depth", "captured_at", "mismatch"]
+    key = {(r["company_id"], r["type"], r["language"]): r for r in rows}
+    # tenge 2+1, qazaqpay 1+3, dala 1+1, sapar 1+1, bazar 2+1
+    assert len(rows) == len(key) == 14
+    kk = key[("bazar", "terms", "kk")]
+    assert (kk["company"], kk["f1a"], kk["share"], kk["incomplete"], kk["click_depth"]) == (
+        "Базар.kz", "partial", "0.58", "true", "2")
+    assert key[("bazar", "privacy_policy", "ru")]["click_depth"] == ""
+    assert key[("qazaqpay", "terms", "ru")]["mismatch"] == "URL says kk, text is ru"
+    gone = key[("tenge-finance", "privacy_policy", "")]
+    assert (gone["status"], gone["f1a"], gone["url"], gone["campaign"]) == ("unavailable", "no", "", "2024")
+    assert key[("dala-telecom", "terms", "")]["status"] == "not_found"
+    assert [r["language"] for r in rows if r["company_id"] == "qazaqpay" and r["type"] == "privacy_policy"] == [
+        "kk", "ru", "en"]
+
+
+def test_csv_keeps_a_mismatch_that_fills_no_language_slot():
+    data = sample()
+    doc = data["companies"][2]["documents"][0]
+    doc["mismatches"] = [{"url": "https://dala.kz/kz/offer", "url_language": "kk", "text_language": "und"}]
+    rows = list(csv.DictReader(io.StringIO(render_coverage(data, "csv").decode("utf-8-sig"))))
+    dala = next(r for r in rows if r["company_id"] == "dala-telecom" and r["type"] == "terms")
+    assert dala["mismatch"] == "https://dala.kz/kz/offer: URL says kk, text is und"
+
+
+def test_markdown_has_one_table_per_sector_with_the_cells_and_notes():
+    md = render_coverage(sample(), "md").decode()
+    assert md.startswith("# Policy document coverage (RDR F1a.2 / P1a.2)\n")
+    assert "Campaign 2024, archive window 2024-05-01 – 2024-07-31; generated 2024-08-01 06:30 UTC." in md
+    assert [line for line in md.splitlines() if line.startswith("## ")] == ["## FinTech", "## Telecom",
+                                                                            "## E-commerce"]
+    assert md.count("| company | type | status | F1a.2 | kk | ru | en |") == 3
+    assert "| Базар.kz | terms (terms_of_service) | available | partial | ½ 58% d2 | ✓ d1 | — |" in md
+    assert ("| Базар.kz | privacy_policy (personal_data_policy, privacy_policy) | available | partial "
+            "| — | ✓ d? | — |") in md
+    assert "| АО «Тенге Финанс» | terms (public_offer) | available | yes | ✓ d2 | ✓ d2 | — |" in md
+    assert "| ҚазақПэй | privacy_policy | available | yes | ✓ d1 | ✓ d1 | ✓ d2 |" in md
+    assert "| Дала Телеком | terms | not found | no | — | — | — |" in md
+    assert "- ҚазақПэй · terms: the kk URL <https://qazaqpay.kz/kz/terms> serves ru text" in md
+    assert "- ҚазақПэй · terms: 1 more archived document(s) of this type not shown" in md
+    assert "- АО «Тенге Финанс» · privacy_policy: unavailable: http_404: Страница не найдена" in md
+    assert ("- Дала Телеком · terms: not found; looked from <https://dala.kz/>: 31 pages visited, up to 3 clicks "
+            "deep, last crawled 2024-06-12 03:17 UTC") in md
+    assert "- Сапар Мобайл · terms: not found; not crawled in this period (homepage <https://sapar.kz/>)" in md
+
+
+def test_markdown_escapes_table_breakers_and_never_links_other_schemes():
+    data = sample()
+    data["companies"][0]["name"] = "Тенге | Финанс"
+    data["companies"][2]["documents"][0]["mismatches"] = [
+        {"url": "javascript:alert(1)", "url_language": "kk", "text_language": "ru"}]
+    md = render_coverage(data, "md").decode()
+    assert "| Тенге \\| Финанс | terms (public_offer) |" in md
+    assert "`javascript:alert(1)`" in md and "<javascript:" not in md
+
+
+def test_markdown_without_a_campaign_says_it_shows_the_archive_as_it_stands():
+    data = sample()
+    data["campaign"] = data["window"] = None
+    assert "The archive as it stands (no campaign chosen); generated" in render_coverage(data, "md").decode()
+
+
+def _html(data: dict | None = None):
+    raw = render_coverage(data or sample(), "html")
+    return raw, lxml.html.document_fromstring(raw)
+
+
+def test_html_is_one_self_contained_page_with_a_section_per_sector():
+    raw, doc = _html()
+    assert raw.startswith(b"<!DOCTYPE html>") and doc.xpath("//meta[@charset='utf-8']")
+    assert not doc.xpath("//script | //link | //img | //iframe | //object | //embed | //@src")
+    style = "".join(doc.xpath("//style/text()"))
+    assert "@import" not in style and "url(" not in style
+    assert [s.get("id") for s in doc.xpath("//section[@class='sector']")] == ["sector-1", "sector-2", "sector-3"]
+    assert doc.xpath("//section/h2/text()") == ["FinTech", "Telecom", "E-commerce"]
+    header = doc.xpath("//header")[0].text_content()
+    assert "Campaign 2024" in header and "generated 2024-08-01 06:30 UTC" in header and "5 companies" in header
+    for link in doc.xpath("//a[starts-with(@href, 'http')]"):
+        assert link.get("rel") == "noreferrer"
+    assert {a.get("href") for a in doc.xpath("//a[@class='doc']")} >= {
+        "https://bazar.kz/kk/terms", "https://qazaqpay.kz/en/privacy"}
+    legend = doc.xpath("//ul[@class='legend']//span/@class")
+    assert {"f1a-yes", "f1a-partial", "f1a-no", "lang-full", "lang-incomplete", "lang-missing"} <= set(legend)
+
+
+def test_html_colours_cells_by_f1a_status_and_language():
+    _, doc = _html()
+
+    def row(section: int, company: str, kind: str):
+        rows = doc.xpath(f"//section[@id='sector-{section}']//tbody[.//th[contains(., '{company}')]]/tr")
+        return next(r for r in rows if r.xpath("td")[0].text == kind)
+
+    def classes(tr) -> list[str]:
+        return [td.get("class") for td in tr.xpath("td")]
+
+    assert classes(row(3, "Базар.kz", "terms")) == [None, "status status-available", "f1a f1a-partial",
+                                                    "lang lang-incomplete", "lang lang-full", "lang lang-optional"]
+    assert classes(row(3, "Базар.kz", "privacy_policy"))[3:] == ["lang lang-missing", "lang lang-full",
+                                                                "lang lang-optional"]
+    assert classes(row(1, "Тенге", "terms"))[2] == "f1a f1a-yes"
+    gone = row(1, "Тенге", "privacy_policy")
+    assert classes(gone) == [None, "status status-unavailable", "f1a f1a-no", "nothing"]
+    assert "http_404: Страница не найдена" in gone.text_content()
+    missing = row(2, "Дала", "terms")
+    assert classes(missing)[1] == "status status-not-found"
+    assert "looked from https://dala.kz/: 31 pages visited, up to 3 clicks deep" in missing.text_content()
+    kk_cell = row(1, "ҚазақПэй", "terms").xpath("td")[3]
+    assert kk_cell.get("class") == "lang lang-missing" and "kk URL: ru text" in kk_cell.text_content()
+    assert kk_cell.xpath("small/a/@href") == ["https://qazaqpay.kz/kz/terms"]
+
+
+def test_html_keeps_hostile_titles_and_urls_inert():
+    data = sample()
+    data["companies"][4]["name"] = "<b onmouseover=alert(1)>Базар</b>"
+    data["companies"][2]["documents"][0]["mismatches"] = [
+        {"url": "javascript:alert(1)", "url_language": "kk", "text_language": "ru"}]
+    raw, doc = _html(data)
+    assert b"<script>" not in raw and b"&lt;script&gt;" in raw and b"<b onmouseover" not in raw
+    assert not doc.xpath("//script | //b | //@onmouseover")
+    assert doc.xpath("//a[@href='https://bazar.kz/kk/terms']/@title") == [HOSTILE]
+    assert not doc.xpath("//a[starts-with(@href, 'javascript')]")
+    assert "javascript:alert(1)" in doc.text_content()  # shown, not linked
+    csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    assert "default-src 'none'" in csp
+
+
+def test_xlsx_has_one_sheet_per_sector_with_the_rows_and_f1a_fills():
+    out = render_coverage(sample(), "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(out))
+    assert wb.sheetnames == ["FinTech", "Telecom", "E-commerce"]
+    ws = wb["E-commerce"]
+    assert [ws.cell(r, 1).value for r in (1, 2, 3)] == [
+        "Policy document coverage (RDR F1a.2 / P1a.2)", "Campaign 2024, archive window 2024-05-01 – 2024-07-31",
+        "generated 2024-08-01 06:30 UTC"]
+    header = [c.value for c in ws[5]]
+    assert header[:8] == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language"]
+    assert all(c.font.bold for c in ws[5]) and ws.freeze_panes == "A6" and ws.auto_filter.ref == "A5:N8"
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]
+    assert [(r[3], r[4], r[7], r[9], r[10], r[11]) for r in rows] == [
+        ("Базар.kz", "terms", "kk", 0.58, True, 2), ("Базар.kz", "terms", "ru", 1.0, False, 1),
+        ("Базар.kz", "privacy_policy", "ru", 1.0, False, None)]
+    assert ws["J6"].number_format == "0%" and ws.column_dimensions["I"].width == 60
+    assert [ws.cell(r, 7).fill.fgColor.rgb[-6:] for r in (6, 7, 8)] == ["FFE2A8"] * 3
+    fintech = wb["FinTech"]
+    fills = {fintech.cell(r, 7).value: fintech.cell(r, 7).fill.fgColor.rgb[-6:] for r in range(6, fintech.max_row + 1)}
+    assert fills == {"yes": "CDECCD", "partial": "FFE2A8", "no": "F5C2C2"}
+    assert fintech.max_row == 5 + 7 and wb["Telecom"].max_row == 5 + 4
+    assert wb.properties.creator == "policy-archive"
+
+
+def test_xlsx_is_identical_for_the_same_data_and_dated_at_generation():
+    out = render_coverage(sample(), "xlsx")
+    assert out == render_coverage(sample(), "xlsx")
+    with zipfile.ZipFile(io.BytesIO(out)) as z:
+        assert {info.date_time for info in z.infolist()} == {(2024, 8, 1, 6, 30, 0)}
+        assert b"2024-08-01T06:30:00Z" in z.read("docProps/core.xml")
+
+
+def test_xlsx_keeps_formula_like_text_as_text():
+    data = sample()
+    data["companies"][4]["name"] = '=HYPERLINK("http://evil.example/","click")'
+    ws = openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx")))["E-commerce"]
+    assert ws["D6"].data_type == "s" and ws["D6"].value.startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize("sector, taken, expected", [
+    ("E-commerce", set(), "E-commerce"),
+    ("Телеком: мобильная связь / интернет [2024]", set(), "Телеком- мобильная связь - инте"),
+    ("'FinTech'", set(), "FinTech"),
+    ("???", set(), "---"),
+    ("", set(), "Sector"),
+    ("FinTech", {"fintech"}, "FinTech (2)"),
+    ("Ф" * 40, {"ф" * 31}, "Ф" * 27 + " (2)"),
+])
+def test_sheet_titles_are_valid_and_unique(sector, taken, expected):
+    title = sheet_title(sector, taken)
+    assert title == expected and len(title) <= 31 and title.lower() in taken
+
+
+def test_every_format_renders_an_empty_archive_and_unknown_formats_are_refused():
+    data = {"campaign": None, "window": None, "generated_at": "2026-11-23T08:50:00Z", "companies": []}
+    for fmt in FORMATS:
+        assert render_coverage(data, fmt)
+    assert openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx"))).sheetnames == ["Coverage"]
+    with pytest.raises(ValueError, match="unknown report format 'pdf'"):
+        render_coverage(data, "pdf")
+
+
+def test_the_cli_offers_every_format():
+    for fmt in FORMATS:
+        args = build_parser().parse_args(["report", "coverage", "--format", fmt])
+        assert (args.campaign, args.format, args.out) == (None, fmt, None)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "coverage", "--format", "pdf"])
+
+
+def test_the_cli_refuses_binary_to_stdout_and_unknown_campaigns(archive):
+    archive.write_config([company("bank", "http://127.0.0.1:9/")], campaigns=[
+        {"name": "2024", "start": "2024-05-01", "end": "2024-07-31"},
+        {"name": "2025", "start": "2025-05-01", "end": "2025-07-31"}])
+    binary = archive.cli("report", "coverage", "--format", "xlsx")
+    assert binary.code == 2 and "give --out FILE" in binary.err and not binary.out
+    unknown = archive.cli("report", "coverage", "--campaign", "2031", "--format", "md")
+    assert unknown.code == 2 and "no campaign '2031'" in unknown.err and "known: 2024, 2025" in unknown.err
+
+
+def test_the_cli_reports_an_archive_never_crawled(archive):
+    archive.write_config([company("bank", "http://127.0.0.1:9/", name="Банк «Тенге»")], campaigns=[
+        {"name": "2024", "start": "2024-05-01", "end": "2024-07-31"}])
+    printed = archive.cli("report", "coverage", "--campaign", "2024", "--format", "json")
+    assert printed.code == 0, printed.err
+    data = json.loads(printed.out)
+    assert data["campaign"] == "2024" and [c["name"] for c in data["companies"]] == ["Банк «Тенге»"]
+    assert {d["status"] for d in data["companies"][0]["documents"]} == {"not_found"}
+    out = archive.root / "coverage.xlsx"
+    written = archive.cli("report", "coverage", "--format", "xlsx", "--out", str(out))
+    assert written.code == 0 and f"{out}: coverage of 1 company, the archive as it stands" in written.out
+    assert openpyxl.load_workbook(out).sheetnames == ["FinTech"]
