@@ -227,6 +227,28 @@ def cmd_report_coverage(args) -> int:
     return EXIT_OK
 
 
+def cmd_detect_language(args) -> int:
+    import json
+    from contextlib import nullcontext
+
+    from archive.language import detect_record, summary
+
+    try:  # bytes, decoded here: a stray byte must not stop a batch of thousands
+        source = open(args.file, "rb") if args.file not in (None, "-") else nullcontext(sys.stdin.buffer)
+    except OSError as exc:
+        print(f"policy-archive: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_CONFIG
+    with source as stream:
+        if args.jsonl:  # one line in, one line out, as they come
+            for raw in stream:
+                if raw.strip():
+                    print(json.dumps(detect_record(raw.decode("utf-8-sig", "replace")), ensure_ascii=False))
+            return EXIT_OK
+        text = stream.read().decode("utf-8-sig", "replace")
+    print(json.dumps(summary(text), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from crawler.demo.run import run_demo
 
@@ -287,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=("json", "csv", "md", "html", "xlsx"))
     p.add_argument("--out", metavar="FILE", help="write here (default: standard output; required for xlsx)")
     p.set_defaults(func=cmd_report_coverage)
+
+    p = sub.add_parser("detect-language", help="language of a text (kk, ru, en or und) as JSON; no archive needed")
+    p.add_argument("file", nargs="?", metavar="FILE", help="text to read (default: standard input)")
+    p.add_argument("--jsonl", action="store_true",
+                   help='read lines {"id", "text"}, write lines {"id", "language", "confidence"} (or "error")')
+    p.set_defaults(func=cmd_detect_language)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo sites twice and show what changed")
     p.set_defaults(func=cmd_demo)

@@ -1,5 +1,6 @@
 """Kazakh-aware language detection: kk / ru / en, and never "kk" for Kazakh's neighbours."""
 
+import json
 import subprocess
 import sys
 import time
@@ -238,3 +239,113 @@ def test_fast_enough_for_thousands_of_paragraphs_per_second():
     rate = len(paragraphs) / (time.perf_counter() - start)
     print(f"\n{DETECTOR}: {rate:,.0f} paragraphs per second")
     assert rate > 1000
+
+
+# --- policy-archive-lang 2: which Kazakh letters, how widely; Latin alphabets; bilingual lines
+
+
+def test_uzbek_with_only_letters_it_shares_with_kazakh_is_not_kazakh():
+    # қ and ғ are Uzbek letters too; Uzbek has no ы, і, ә, ң, ө, ұ, ү, and this sentence no ў or ҳ
+    assert detect("Бу маълумотлар қонунга мувофиқ сақланади ва фақат шартномани бажариш учун ишлатилади.").language \
+        == "und"
+
+
+def test_one_kazakh_name_does_not_make_a_neighbour_kazakh():
+    assert detect("Кыргыз Республикасында Қазақстан менен соода байланыштары өнүгүп жатат.").language == "und"
+    assert detect("Компанія співпрацює з АТ «Қазақтелеком» та іншими операторами в Казахстані.").language == "und"
+
+
+def test_russian_naming_kazakh_places_and_companies_is_russian():
+    for text in ("Офис компании расположен по адресу: Астана, проспект Мәңгілік Ел, 55, блок С4.",
+                 "Обращения принимаются на русском и казахском языках; ответы готовит отдел «Қолдау қызметі».",
+                 "Генеральный директор ТОО «Әділет Консалтинг» Сәрсенбаев Нұрлан Қайратұлы"):
+        assert detect(text).language == "ru", text
+
+
+def test_kazakh_quoting_a_russian_title_is_kazakh():
+    assert detect("Толық ақпаратты «Политика конфиденциальности» бөлімінен таба аласыз, бірақ ол құжат әзірге тек "
+                  "орыс тілінде жарияланған.").language == "kk"
+
+
+def test_kazakh_without_its_own_letters_is_known_by_its_function_words():
+    assert detect("Жалпы ережелер. Осы шарт жария оферта болып табылады.").language == "kk"
+
+
+@pytest.mark.parametrize("text", [
+    "Jaria oferta qosylu şarty bolyp tabylady, al Klient onyñ talaptaryn tolyq qabyldaidy.",  # 2021
+    "Jarıa oferta qosylý sharty bolyp tabylady, al Klıent onyń talaptaryn tolyq qabyldaıdy.",  # 2018, acute
+    "Jari'a oferta qosyly' s'arty bolyp tabylady, al Kli'ent onyn' talaptaryn tolyq qabyldai'dy.",  # 2017
+    "Kompani’a derbes derekterdi tek zan’da ko’zdelgen maqsattar u’s’in o’n’dei’di.",  # typographic ’
+])
+def test_every_latin_kazakh_alphabet(text):
+    assert detect(text).language == "kk"
+
+
+@pytest.mark.parametrize("text", [
+    "To'lov bank kartasi yoki elektron hamyon orqali qabul qilinadi.",  # Uzbek: o', q
+    "Kişisel verileriniz yasal düzenlemelere uygun olarak işlenir.",  # Turkish: ı ş ü, no q
+    "We don't sell your data, and we won't share it with our partners' partners.",  # English apostrophes
+])
+def test_latin_neighbours_and_english_apostrophes_are_not_kazakh(text):
+    assert detect(text).language != "kk"
+
+
+def test_english_heading_without_function_words():
+    assert detect("Personal data processing policy").language == "en"
+    assert detect("Frequently asked questions").language == "en"
+
+
+def test_bilingual_line_is_undetermined_but_counts_for_both_languages():
+    line = "Пайдаланушы келісімі осы сайтты пайдалану тәртібін белгілейді. " \
+           "Пользовательское соглашение определяет порядок использования сайта."
+    assert detect(line).language == "und"
+    page, shares = document_language(line)
+    assert set(shares) == {"kk", "ru"}
+    assert 0.4 < shares["kk"] < 0.6
+
+
+def test_kazakh_paragraph_with_a_russian_sentence_keeps_its_language_and_splits_its_shares():
+    line = KK[0] + " " + KK[2] + " " + RU[5]
+    assert detect(line).language == "kk"
+    _, shares = document_language(line)
+    assert 0.2 < shares["ru"] < 0.4
+
+
+# --- policy-archive detect-language
+
+
+def _cli(*args, stdin: str, tmp_path):
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin",
+           "POLICY_ARCHIVE_CONFIG": str(tmp_path / "missing.yaml"), "POLICY_ARCHIVE_DATA": str(tmp_path / "data")}
+    return subprocess.run([sys.executable, "-m", "crawler.cli", "detect-language", *args], input=stdin.encode(),
+                          capture_output=True, cwd=tmp_path, env=env, check=True)
+
+
+def test_cli_prints_page_paragraphs_shares_and_detector_without_config_or_archive(tmp_path):
+    text = "\n".join(KK[:3] + ["Меню"] + RU[:1])
+    out = json.loads(_cli(stdin=text, tmp_path=tmp_path).stdout)
+    assert out["language"] == "kk" and 0 < out["confidence"] <= 1
+    assert [p["language"] for p in out["paragraphs"]] == ["kk", "kk", "kk", "und", "ru"]
+    assert out["paragraphs"][0]["text"] == KK[0][:80]
+    assert set(out["shares"]) == {"kk", "ru"}
+    assert out["detector"] == DETECTOR
+    assert not (tmp_path / "data").exists()  # no archive opened or created
+    (tmp_path / "page.txt").write_text(text, encoding="utf-8")
+    assert json.loads(_cli("page.txt", stdin="", tmp_path=tmp_path).stdout) == out
+
+
+def test_cli_jsonl_one_process_many_texts_and_bad_lines_become_errors(tmp_path):
+    records = [{"id": i, "text": text} for i, text in enumerate((KK + RU + EN) * 60)]
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    lines[5:5] = ["not json", json.dumps({"id": "no-text"}), "[1, 2]"]
+    start = time.perf_counter()
+    out = [json.loads(line) for line in _cli("--jsonl", stdin="\n".join(lines) + "\n", tmp_path=tmp_path)
+           .stdout.decode().splitlines()]
+    print(f"\ndetect-language --jsonl: {len(records)} texts in {time.perf_counter() - start:.2f} s")
+    assert len(out) == len(records) + 3
+    assert out[5] == {"id": None, "error": out[5]["error"]} and out[5]["error"].startswith("not JSON")
+    assert out[6]["id"] == "no-text" and "text" in out[6]["error"]
+    assert "error" in out[7]
+    good = [o for o in out if "error" not in o]
+    assert [o["id"] for o in good] == [r["id"] for r in records]
+    assert {o["language"] for o in good[:len(KK)]} == {"kk"}
