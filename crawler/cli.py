@@ -193,25 +193,22 @@ def cmd_evidence(args) -> int:
     return EXIT_OK
 
 
-def cmd_report_coverage(args) -> int:
-    from archive.reports.render import BINARY_FORMATS, render_coverage
+class _Refused(Exception):
+    """A bad option value: the message is printed and the command exits with EXIT_CONFIG."""
 
-    if args.format in BINARY_FORMATS and not args.out:
-        print(f"policy-archive: --format {args.format} writes a binary file: give --out FILE", file=sys.stderr)
-        return EXIT_CONFIG
-    cfg = _load(args)
-    campaign = next((c for c in cfg.campaigns if c.name == args.campaign), None)
-    if args.campaign is not None and campaign is None:
+
+def _campaign(cfg, name: str | None, args):
+    if name is None:
+        return None
+    campaign = next((c for c in cfg.campaigns if c.name == name), None)
+    if campaign is None:
         known = ", ".join(c.name for c in cfg.campaigns) or "none"
-        print(f"policy-archive: no campaign {args.campaign!r} in {args.config} (known: {known})", file=sys.stderr)
-        return EXIT_CONFIG
-    from archive.db import Database
-    from archive.reports.coverage import build_coverage
+        raise _Refused(f"no campaign {name!r} in {args.config} (known: {known})")
+    return campaign
 
-    _, db_url = _paths(args)
-    with Database(db_url).session() as session:
-        data = build_coverage(session, cfg, campaign)
-    body = render_coverage(data, args.format)
+
+def _output(args, body: bytes, summary: str) -> int:
+    """Write a report to --out (and say so) or to stdout."""
     if not args.out:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
@@ -221,9 +218,125 @@ def cmd_report_coverage(args) -> int:
     except OSError as exc:
         print(f"policy-archive: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_CONFIG
+    print(f"{args.out}: {summary}")
+    return EXIT_OK
+
+
+def _refusable(command):
+    def run(args) -> int:
+        try:
+            return command(args)
+        except _Refused as exc:
+            print(f"policy-archive: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    return run
+
+
+@_refusable
+def cmd_report_coverage(args) -> int:
+    from archive.reports.render import BINARY_FORMATS, render_coverage
+
+    if args.format in BINARY_FORMATS and not args.out:
+        raise _Refused(f"--format {args.format} writes a binary file: give --out FILE")
+    cfg = _load(args)
+    campaign = _campaign(cfg, args.campaign, args)
+    from archive.db import Database
+    from archive.reports.coverage import build_coverage
+
+    _, db_url = _paths(args)
+    with Database(db_url).session() as session:
+        data = build_coverage(session, cfg, campaign)
     n = len(data["companies"])
-    print(f"{args.out}: coverage of {n} compan{'y' if n == 1 else 'ies'}, "
-          + (f"campaign {campaign.name}" if campaign else "the archive as it stands"))
+    return _output(args, render_coverage(data, args.format), f"coverage of {n} compan{'y' if n == 1 else 'ies'}, "
+                   + (f"campaign {campaign.name}" if campaign else "the archive as it stands"))
+
+
+def _moment(value: str | None, end_of_day: bool = False):
+    from datetime import datetime, timedelta
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Refused(f"not a date: {value!r} (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if end_of_day and len(value) == 10:
+        moment += timedelta(days=1)  # a bare date includes that whole day
+    return moment.replace(tzinfo=None)
+
+
+@_refusable
+def cmd_report_changes(args) -> int:
+    from archive.reports.render_changes import render_changes
+
+    if args.format == "xlsx" and not args.out:
+        raise _Refused("--format xlsx writes a binary file: give --out FILE")
+    if args.compare and not args.campaign:
+        raise _Refused("--compare needs --campaign (e.g. --campaign 2024 --compare 2023)")
+    cfg = _load(args)
+    campaign, compare = _campaign(cfg, args.campaign, args), _campaign(cfg, args.compare, args)
+    from archive.db import Database
+    from archive.reports.changes import build_changes
+
+    _, db_url = _paths(args)
+    with Database(db_url).session() as session:
+        data = build_changes(session, cfg, since=_moment(args.since), until=_moment(args.until, True),
+                             campaign=campaign, compare=compare, company=args.company,
+                             include_cosmetic=args.all, render_diffs=args.format in ("md", "html"))
+    changed = sum(bool(d["changes"]) for d in data["documents"])
+    return _output(args, render_changes(data, args.format), f"{changed} of {len(data['documents'])} documents changed")
+
+
+@_refusable
+def cmd_diff(args) -> int:
+    from archive.db import Database
+    from archive.history import version_at
+    from archive.models import Version
+    from archive.queries import find_document
+    from diffing import align_translations, diff, render
+
+    _, db_url = _paths(args)
+    with Database(db_url).session() as session:
+        if len(args.refs) == 2:
+            versions = [session.get(Version, int(r)) if r.isdigit() else None for r in args.refs]
+            missing = [r for r, v in zip(args.refs, versions, strict=True) if v is None]
+            if missing:
+                raise _Refused(f"no version {', '.join(missing)} (version ids: `policy-archive show DOCUMENT`)")
+        elif len(args.refs) == 3:
+            doc = find_document(session, args.refs[0])
+            if doc is None:
+                raise _Refused(f"no document {args.refs[0]!r}")
+            versions = [version_at(session, doc.id, _moment(d, True)) for d in args.refs[1:]]
+            if None in versions:
+                raise _Refused(f"document {doc.id} has no version at {args.refs[1 + versions.index(None)]}")
+        else:
+            raise _Refused("give two version ids, or a document and two dates")
+        old, new = versions
+        labels = (f"version {old.id} ({old.captured_at:%Y-%m-%d}, {old.language})",
+                  f"version {new.id} ({new.captured_at:%Y-%m-%d}, {new.language})")
+        if args.translation:
+            result = align_translations(old.text, new.text, old.language or "a", new.language or "b")
+        else:
+            result = diff(old.text, new.text)
+    kwargs = {"labels": labels, "cosmetic": args.cosmetic}
+    if args.format == "html":
+        kwargs.update(standalone=True, layout="side" if args.translation or args.side else "inline")
+    print(render(result, args.format, **kwargs))
+    return EXIT_OK
+
+
+def cmd_reextract(args) -> int:
+    from archive.blobs import BlobStore
+    from archive.db import Database
+    from archive.history import reextract
+
+    cfg = _load(args)
+    data_dir, db_url = _paths(args)
+    with Database(db_url).session() as session:
+        stats = reextract(session, BlobStore(data_dir / "blobs"), tuple(cfg.vocabulary.soft_404), args.company)
+    print(f"re-extracted {stats.snapshots} snapshots of {stats.documents} documents: "
+          f"{stats.technical_versions} technical versions, {stats.unchanged} unchanged, "
+          f"{stats.still_failing} still without text")
     return EXIT_OK
 
 
@@ -309,6 +422,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=("json", "csv", "md", "html", "xlsx"))
     p.add_argument("--out", metavar="FILE", help="write here (default: standard output; required for xlsx)")
     p.set_defaults(func=cmd_report_coverage)
+
+    p = reports.add_parser("changes", help="what companies changed: substantive changes, new and unavailable documents")
+    p.add_argument("--since", help="from this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="to this date, inclusive")
+    p.add_argument("--campaign", help="within this campaign's window")
+    p.add_argument("--compare", help="with --campaign: compare with the versions this campaign assessed")
+    p.add_argument("--company")
+    p.add_argument("--all", action="store_true", help="also list cosmetic changes")
+    p.add_argument("--format", choices=("json", "md", "html", "xlsx"), default="md")
+    p.add_argument("--out", help="write to this file (required for xlsx)")
+    p.set_defaults(func=cmd_report_changes)
+
+    p = sub.add_parser("diff", help="compare two versions (ids), or a document at two dates")
+    p.add_argument("refs", nargs="+", metavar="REF", help="VERSION VERSION, or DOCUMENT DATE DATE")
+    p.add_argument("--format", choices=("text", "md", "html"), default="text")
+    p.add_argument("--cosmetic", action="store_true", help="show cosmetic changes too")
+    p.add_argument("--side", action="store_true", help="html: side by side")
+    p.add_argument("--translation", action="store_true",
+                   help="the two versions are language versions (kk vs ru): align clauses, show what is missing")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("reextract", help="extract stored snapshots again; new texts become technical versions")
+    p.add_argument("--company")
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("detect-language", help="language of a text (kk, ru, en or und) as JSON; no archive needed")
     p.add_argument("file", nargs="?", metavar="FILE", help="text to read (default: standard input)")

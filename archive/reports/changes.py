@@ -1,0 +1,153 @@
+"""The change report's data: what each company changed, when, and what became (un)available.
+
+Changes are diffs between neighbouring versions of a document's *effective* history (see
+``archive.history.effective_versions``: a re-extraction replaces the text it improves on and is
+never a change). Each change is classified by ``diffing``: only substantive ones are listed unless
+asked. ``--campaign 2024 --compare 2023`` compares, per document, the version each campaign assessed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.history import assessed_version, campaign_end, effective_versions
+from archive.models import Document, Snapshot, Version
+from config import Campaign, Config
+from diffing import diff, render
+
+SNIPPET = 300  # characters of a changed clause quoted in the report
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _day_start(d) -> datetime:
+    return datetime.combine(d, time.min)
+
+
+def _change(old: Version, new: Version, include_cosmetic: bool, render_diffs: bool = False) -> dict | None:
+    result = diff(old.text, new.text)
+    kind = "substantive" if result.substantive else "cosmetic"
+    if kind == "cosmetic" and not include_cosmetic:
+        return None
+    listed = result.changes if include_cosmetic else result.substantive
+    added, removed = [], []
+    for change in listed:
+        if change.kind == "added" and change.new:
+            added.append(change.new[:SNIPPET])
+        elif change.kind == "removed" and change.old:
+            removed.append(change.old[:SNIPPET])
+        elif change.kind == "changed":
+            plus = " ".join(w for op, w in change.words if op == "+")
+            minus = " ".join(w for op, w in change.words if op == "-")
+            if plus:
+                added.append(plus[:SNIPPET])
+            if minus:
+                removed.append(minus[:SNIPPET])
+    shown = {"diff_text": render(result, "text", cosmetic=include_cosmetic),
+             "diff_html": render(result, "html")} if render_diffs else {}
+    return {
+        **shown,
+        "from": old.id, "to": new.id, "from_date": _iso(old.captured_at), "to_date": _iso(new.captured_at),
+        "kind": kind, "added": added, "removed": removed,
+        "added_words": result.added_words, "removed_words": result.removed_words,
+        "clauses": [{"kind": c.kind, "old_ref": c.old_ref, "new_ref": c.new_ref,
+                     "classification": c.classification, "reason": c.reason} for c in listed],
+    }
+
+
+def _status(session: Session, doc: Document, until: datetime | None) -> tuple[str, str | None, str | None]:
+    """available / unavailable as of ``until``; for unavailable: since when (the first failed
+    capture after the last good one) and why."""
+    query = select(Snapshot).where(Snapshot.document_id == doc.id).order_by(Snapshot.id)
+    if until is not None:
+        query = query.where(Snapshot.fetched_at < until)
+    since = reason = None
+    status = "available"
+    for snap in session.scalars(query):
+        if snap.outcome == "failed":
+            if status == "available":
+                since, reason = _iso(snap.fetched_at), snap.failure_detail or snap.failure
+            status = "unavailable"
+        else:
+            status, since, reason = "available", None, None
+    return status, since, reason
+
+
+def _document_entry(session: Session, doc: Document, versions: list[Version], changes: list[dict],
+                    status: tuple[str, str | None, str | None], since: datetime | None) -> dict:
+    snapshots = {s.id: s.sha256 for s in session.scalars(
+        select(Snapshot).where(Snapshot.id.in_([v.snapshot_id for v in versions])))}
+    return {
+        "company": doc.company_id, "type": doc.doc_type, "language": doc.language, "url": doc.url,
+        "document_id": doc.id, "status": status[0], "unavailable_since": status[1], "failure": status[2],
+        "first_seen": _iso(doc.first_seen), "new": since is not None and doc.first_seen >= since,
+        "versions": [{"id": v.id, "captured_at": _iso(v.captured_at), "sha256": snapshots.get(v.snapshot_id),
+                      "text_sha256": v.text_sha256, "technical": v.technical} for v in versions],
+        "changes": changes,
+    }
+
+
+def _documents(session: Session, company: str | None) -> list[Document]:
+    query = select(Document).order_by(Document.company_id, Document.doc_type, Document.language, Document.id)
+    if company:
+        query = query.where(Document.company_id == company)
+    if hasattr(Document, "historical"):
+        query = query.where(Document.historical.is_(False))  # old versions the company archived itself
+    return list(session.scalars(query))
+
+
+def build_changes(session: Session, cfg: Config, *, since: datetime | None = None, until: datetime | None = None,
+                  campaign: Campaign | None = None, compare: Campaign | None = None, company: str | None = None,
+                  include_cosmetic: bool = False, render_diffs: bool = False) -> dict:
+    """Changes between ``since`` and ``until`` (or in a campaign's window, or between two campaigns).
+    ``render_diffs`` adds each change's diff as ``diff_text`` and ``diff_html`` (for md and html)."""
+    if campaign is not None and compare is None:
+        since, until = _day_start(campaign.start), campaign_end(campaign)
+    if compare is not None:
+        assert campaign is not None
+        return _compare(session, cfg, campaign, compare, company, include_cosmetic, render_diffs)
+    entries = []
+    for doc in _documents(session, company):
+        history = effective_versions(session, doc.id)
+        before = [v for v in history if since is not None and v.captured_at < since]
+        inside = [v for v in history if (since is None or v.captured_at >= since)
+                  and (until is None or v.captured_at < until)]
+        status = _status(session, doc, until)
+        seen_in_range = inside or session.scalars(select(Snapshot.id).where(
+            Snapshot.document_id == doc.id, *([Snapshot.fetched_at >= since] if since else []),
+            *([Snapshot.fetched_at < until] if until else [])).limit(1)).first()
+        if not seen_in_range:
+            continue
+        chain = before[-1:] + inside
+        changes = [c for old, new in zip(chain, chain[1:], strict=False)
+                   if (c := _change(old, new, include_cosmetic, render_diffs))]
+        entries.append(_document_entry(session, doc, inside, changes, status, since))
+    return {"since": _iso(since), "until": _iso(until), "campaign": campaign.name if campaign else None,
+            "compare": None, "documents": entries}
+
+
+def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaign, company: str | None,
+             include_cosmetic: bool, render_diffs: bool) -> dict:
+    """Per document, the version ``compare`` assessed against the one ``campaign`` assessed."""
+    entries = []
+    for doc in _documents(session, company):
+        now = assessed_version(session, doc.id, campaign)
+        then = assessed_version(session, doc.id, compare)
+        if now is None and then is None:
+            continue
+        versions = [v for v in (then, now) if v is not None]
+        changes = []
+        if then is not None and now is not None and then.text_sha256 != now.text_sha256:
+            change = _change(then, now, include_cosmetic, render_diffs)
+            changes = [change] if change else []
+        status = _status(session, doc, campaign_end(campaign))
+        entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end)))
+    return {"since": _iso(_day_start(compare.start)), "until": _iso(campaign_end(campaign) - timedelta(seconds=1)),
+            "campaign": campaign.name, "compare": compare.name, "documents": entries}
