@@ -5,7 +5,6 @@ Each crawl is a subprocess (a fresh Twisted reactor each time), exactly what cro
 
 from __future__ import annotations
 
-import difflib
 import shutil
 import subprocess
 import sys
@@ -35,26 +34,9 @@ def _cli(config: Path, data_dir: Path, *args: str) -> int:
     return subprocess.call(cmd)
 
 
-def _show_changes(data_dir: Path) -> None:
-    from sqlalchemy import select
-
-    from archive.db import Database, database_url
-    from archive.models import Document, Version
-
-    db = Database(database_url(data_dir))
-    with db.session() as session:
-        for doc in session.scalars(select(Document).order_by(Document.id)):
-            versions = list(session.scalars(
-                select(Version).where(Version.document_id == doc.id).order_by(Version.id)))
-            if len(versions) < 2:
-                continue
-            old, new = versions[-2], versions[-1]
-            print(f"\n== {doc.company_id} · {doc.doc_type} [{doc.language}] changed: {doc.url}")
-            diff = difflib.unified_diff(old.text.splitlines(), new.text.splitlines(),
-                                        f"version {old.id}", f"version {new.id}", lineterm="", n=0)
-            for line in diff:
-                print("   " + line)
-    db.close()
+def _show_changes(config: Path, data_dir: Path) -> None:
+    """The second crawl's changes, as the rating team's change report shows them."""
+    _cli(config, data_dir, "report", "changes", "--all", "--format", "md")
 
 
 def run_demo(base_dir: Path) -> int:
@@ -79,9 +61,10 @@ def run_demo(base_dir: Path) -> int:
     print("\n== What is archived")
     _cli(config, data_dir, "documents")
     print("\n== What changed between the two crawls")
-    _show_changes(data_dir)
+    _show_changes(config, data_dir)
     print(f"\nThe archive is in {data_dir}; try:\n"
           f"  policy-archive --config {config} --data-dir {data_dir} documents\n"
-          f"  policy-archive --config {config} --data-dir {data_dir} show 1 --text")
+          f"  policy-archive --config {config} --data-dir {data_dir} show 1 --text\n"
+          f"  policy-archive --config {config} --data-dir {data_dir} report coverage --format html --out coverage.html")
     # Some demo links are dead on purpose (exit code 1 = some documents failed); anything else is wrong.
     return 0 if first in (0, 1) and second in (0, 1) else max(first, second)
