@@ -4,18 +4,20 @@
 - ``snapshots``: every observation of a URL: raw bytes by hash, HTTP metadata, how the crawl got
   there (depth, link path), and what came of it (new, unchanged, failed with a reason).
   Never updated after insert.
-- ``documents``: one company's policy document at one URL, with its type and language.
+- ``documents``: one company's policy document at one URL, with its type and language; an old
+  edition listed in the company's own archive is its own document, marked ``historical``.
 - ``versions``: a document's extracted text, only when its normalised text changed; each names
   the snapshot it came from.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,6 +66,11 @@ class Document(Base):
     last_failure: Mapped[str | None] = mapped_column(Text)
     depth: Mapped[int | None] = mapped_column(Integer)
     link_path: Mapped[list | None] = mapped_column(JSON)
+    # An old edition the company lists in its own archive (RDR F2a.4 / P2a.4): captured now, stated
+    # for the past, so never the current document; stated_date is the date the company gives it.
+    # Set from the document's latest capture (an edition moved to the archive becomes historical).
+    historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    stated_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Snapshot(Base):
@@ -101,6 +109,9 @@ class Snapshot(Base):
     # language switcher or hreflang led here: what pairs language versions of one document.
     language_hint: Mapped[str | None] = mapped_column(String(8))
     alternate_of: Mapped[str | None] = mapped_column(Text)
+    # For a historical edition: where the company lists it, {"url", "kind": page|section|link, "text"}.
+    # none_as_null: SQL NULL, not JSON null, so "listed somewhere" is a plain IS NOT NULL.
+    listed_on: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Version(Base):

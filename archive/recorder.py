@@ -7,7 +7,10 @@ Rules (Open Terms Archive's "snapshot is not version", made cheap for re-crawls)
   previous result stands, so an unchanged re-crawl costs one small row per page;
 - a document gets a new version only when its normalised text differs from its last version;
 - a broken fetch (error status, empty body, error page served with 200, no text) never
-  becomes a version.
+  becomes a version;
+- an old edition listed in the company's own archive is its own document (its own URL), marked
+  ``historical`` with the date the company states, and the snapshot keeps where it was listed:
+  its versions are old texts captured now, never the current document.
 """
 
 from __future__ import annotations
@@ -168,11 +171,17 @@ class Recorder:
                 first_seen=cap.fetched_at,
                 last_captured=cap.fetched_at,
                 status="available",
+                historical=cap.historical,
+                stated_date=cap.stated_date,
             )
             self.session.add(doc)
             self.session.flush()
         elif cap.doc_type and not doc.doc_type:
             doc.doc_type = cap.doc_type
+        # The latest capture says what the URL is now: an edition the company moved to its archive
+        # becomes historical; one it links as current again is current.
+        doc.historical = cap.historical
+        doc.stated_date = cap.stated_date if cap.historical else None
         doc.last_captured = cap.fetched_at
         # The shortest way in is what RDR's "easy to find" asks about; keep the latest one seen.
         if cap.depth is not None or doc.depth is None:
@@ -219,6 +228,7 @@ class Recorder:
             blocked=cap.blocked or None,
             language_hint=cap.language_hint,
             alternate_of=cap.alternate_of,
+            listed_on=asdict(cap.listed_on) if cap.listed_on else None,
         )
         self.session.add(snap)
         self.session.flush()

@@ -6,13 +6,22 @@ Plain data, no Scrapy: the spider builds it, the recorder stores it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # Roles a captured page plays in the crawl.
 HOME = "home"  # a company homepage (or one of its language versions)
 HUB = "hub"  # a "documents" / "legal" page that lists policy documents
 DOCUMENT = "document"  # a policy document itself (HTML page, PDF, ...)
-ROLES = (HOME, HUB, DOCUMENT)
+# A company's own archive of previous versions ("Архив документов", "Бұрынғы редакциялар"): a page
+# that lists old editions (RDR F2a.4 / P2a.4). The editions it lists are captured as DOCUMENTs
+# with ``historical`` set.
+ARCHIVE = "archive"
+ROLES = (HOME, HUB, DOCUMENT, ARCHIVE)
+
+# Where an old edition was listed.
+LISTED_ON_PAGE = "page"  # an archive page (role ARCHIVE)
+LISTED_IN_SECTION = "section"  # an archive section of a document page or hub: a heading + dated links
+LISTED_AS_LINK = "link"  # one dated edition link ("Редакция от 01.02.2023") on a document page or hub
 
 # Kinds of snapshot.
 SERVER = "server"
@@ -24,6 +33,16 @@ class Link:
     """One click on the way from the homepage: the page it was on, the link's URL and text."""
 
     url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where the company lists an old edition: the page, how (page / section / link), and the words
+    that say so (the archive link's text, the section's heading, or the dated link's text)."""
+
+    url: str
+    kind: str
     text: str
 
 
@@ -60,6 +79,12 @@ class Capture:
     blocked: list[dict] = field(default_factory=list)  # [{"url", "reason"}] refused page requests
     # Reached as a language version (hreflang, a switcher, /kz/ <-> /ru/) of this page.
     alternate_of: str | None = None
+    # An old edition the company lists in its own archive: captured now, stated for the past.
+    # ``stated_date`` is the date the company gives it ("Редакция от 01.02.2023"); never the current
+    # document, even when its text is the same.
+    historical: bool = False
+    stated_date: date | None = None
+    listed_on: Listing | None = None
 
     @property
     def content_type(self) -> str:

@@ -1,4 +1,5 @@
-"""What policy documents, document lists and language switchers are called on Kazakhstani sites.
+"""What policy documents, document lists, archives of old editions and language switchers are called on
+Kazakhstani sites, and the phrases of change notices (read by archive/notices.py).
 
 The phrases themselves are data (config/vocabulary.yaml), so researchers can add the names companies
 actually use without touching code. This module validates that data and turns it into matchers that are
@@ -33,10 +34,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, create_model, field_validator
+
+from config.dates import DateFinder
 
 DOC_TYPES = (
     "terms_of_service",
@@ -102,7 +106,7 @@ def _has_words(value: str) -> str:
 Phrase = Annotated[str, AfterValidator(_has_words)]
 
 
-def _stem(word: str) -> tuple[str, bool]:
+def stem(word: str) -> tuple[str, bool]:
     """(stem, exact) for one phrase word; the rule is in the module docstring."""
     if len(word) <= 3:
         return word, True
@@ -120,7 +124,7 @@ class _Matcher:
         self._index: dict[str, list[tuple[tuple[tuple[str, bool], ...], str, int]]] = defaultdict(list)
         for label, phrase in entries:
             ws = words(phrase)
-            pattern = tuple(_stem(w) if stems else (w, True) for w in ws)
+            pattern = tuple(stem(w) if stems else (w, True) for w in ws)
             self._index[pattern[0][0][:2]].append((pattern, label, sum(map(len, ws))))
 
     def best(self, ws: list[str]) -> tuple[tuple[int, int, int], str] | None:
@@ -174,6 +178,84 @@ class LanguageTable(StrictModel):
     en: LanguageMarkers = LanguageMarkers()
 
 
+class LanguagePhrases(StrictModel):
+    """Phrases in each language, without URL slugs."""
+
+    ru: list[Phrase] = []
+    kk: list[Phrase] = []
+    en: list[Phrase] = []
+
+    def texts(self) -> list[str]:
+        return [*self.ru, *self.kk, *self.en]
+
+
+def _all_months(months: dict[int, list[Phrase]]) -> dict[int, list[Phrase]]:
+    missing = [m for m in range(1, 13) if not months.get(m)]
+    extra = sorted(m for m in months if not 1 <= m <= 12)
+    if missing or extra:
+        raise ValueError(f"expected the months 1 to 12, each with at least one name; missing {missing}, "
+                         f"unknown {extra}")
+    return months
+
+
+class EditionPhrases(StrictModel):
+    """How dated editions are named, which one is in force, and the month names of stated dates."""
+
+    names: LanguagePhrases
+    current: LanguagePhrases
+    months: Annotated[dict[int, list[Phrase]], AfterValidator(_all_months)]
+
+
+_TEMPLATE_SLOTS = ("{n}", "{unit}")
+
+
+def _template(value: str) -> str:
+    if any(value.count(slot) != 1 for slot in _TEMPLATE_SLOTS):
+        raise ValueError(f"expected a template with {{n}} and {{unit}} once each, such as 'за {{n}} {{unit}}', "
+                         f"got {value!r}")
+    return value.strip()
+
+
+Template = Annotated[str, AfterValidator(_template)]
+
+
+class TemplatePhrases(StrictModel):
+    ru: list[Template] = []
+    kk: list[Template] = []
+    en: list[Template] = []
+
+    def texts(self) -> list[str]:
+        return [*self.ru, *self.kk, *self.en]
+
+
+def _positive(numbers: dict[int, list[Phrase]]) -> dict[int, list[Phrase]]:
+    bad = sorted(n for n in numbers if n <= 0)
+    if bad:
+        raise ValueError(f"expected positive numbers as keys, got {bad}")
+    return numbers
+
+
+class AdvancePhrases(StrictModel):
+    """How far in advance a change is announced: templates, units, qualifiers, numbers in words."""
+
+    templates: TemplatePhrases
+    units: dict[Literal["day", "week", "month"], list[Phrase]]
+    qualifiers: dict[Literal["calendar", "business"], list[Phrase]] = {}
+    numbers: Annotated[dict[int, list[Phrase]], AfterValidator(_positive)] = {}
+
+
+class NoticePhrases(StrictModel):
+    """What archive/notices.py looks for in a terms or privacy text: change notices, their channels and
+    advance periods, and the abbreviations that do not end a sentence."""
+
+    change: LanguagePhrases
+    exclude: LanguagePhrases = LanguagePhrases()  # changes that are not the document's
+    notify: LanguagePhrases
+    channels: dict[Annotated[str, AfterValidator(_has_words)], LanguagePhrases]
+    advance: AdvancePhrases
+    abbreviations: list[Phrase] = []
+
+
 def _key(text: str) -> str:
     return " ".join(words(text))
 
@@ -184,8 +266,10 @@ class Vocabulary(StrictModel):
     documents: DocumentPhrases  # type: ignore[valid-type]
     hubs: PhraseSet
     archives: PhraseSet
+    editions: EditionPhrases
     languages: LanguageTable
     soft_404: list[Phrase] = []  # phrases of error pages served with status 200
+    notices: NoticePhrases
 
     _doc_text: _Matcher = PrivateAttr()
     _doc_url: _Matcher = PrivateAttr()
@@ -193,6 +277,9 @@ class Vocabulary(StrictModel):
     _hub_url: _Matcher = PrivateAttr()
     _archive_text: _Matcher = PrivateAttr()
     _archive_url: _Matcher = PrivateAttr()
+    _edition_names: _Matcher = PrivateAttr()
+    _edition_current: _Matcher = PrivateAttr()
+    _dates: DateFinder = PrivateAttr()
     _labels: dict[str, str] = PrivateAttr()
     _markers: dict[str, str] = PrivateAttr()
 
@@ -216,6 +303,9 @@ class Vocabulary(StrictModel):
         self._hub_url = _Matcher([("hub", p) for p in self.hubs.url], stems=False)
         self._archive_text = _Matcher([("archive", p) for p in self.archives.texts()], stems=True)
         self._archive_url = _Matcher([("archive", p) for p in self.archives.url], stems=False)
+        self._edition_names = _Matcher([("edition", p) for p in self.editions.names.texts()], stems=True)
+        self._edition_current = _Matcher([("current", p) for p in self.editions.current.texts()], stems=True)
+        self._dates = DateFinder(self.editions.months)
         self._labels = {}
         self._markers = {}
         for lang in LANGUAGES:
@@ -244,13 +334,27 @@ class Vocabulary(StrictModel):
         return False
 
     def is_archive(self, text: str = "", url: str = "") -> bool:
-        """Whether a link leads to previous versions of documents ("Архив документов", "/archive")."""
+        """Whether a link leads to previous versions of documents ("Архив документов", "/archive"), or a
+        heading names such a section. A link to a file is never an archive page, whatever its URL."""
         if text and self._archive_text.best(words(text)):
             return True
-        if url:
+        if url and not _FILE_PATH.search(urlsplit(url).path):
             ws = _url_words(url)
             return bool(self._archive_url.best(ws) or self._archive_text.best(ws))
         return False
+
+    def names_edition(self, text: str) -> bool:
+        """Whether a text calls something an edition or version ("редакция", "нұсқасы", "version")."""
+        return bool(text and self._edition_names.best(words(text)))
+
+    def is_current_edition(self, text: str) -> bool:
+        """Whether a text marks the edition in force or the next one ("действующая редакция")."""
+        return bool(text and self._edition_current.best(words(text)))
+
+    def stated_date(self, text: str) -> date | None:
+        """The first date stated in ``text`` ("Редакция от 01.02.2023", "от 15 марта 2022 г.",
+        "2023 жылғы 1 ақпандағы редакция", "2021-05-01") as a ``datetime.date``, or None."""
+        return self._dates.first(text)
 
     def language_of_label(self, label: str) -> str | None:
         """kk/ru/en for a language-switcher label; the whole label must be a known one."""

@@ -1,4 +1,5 @@
-"""Which links on a page lead to policy documents, hubs or language versions, and which site a URL is on.
+"""Which links on a page lead to policy documents, hubs, archives or language versions, and which site a
+URL is on.
 
 Pure functions over (url, text) pairs, so discovery can be tested without Scrapy.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from archive.records import DOCUMENT, HOME, HUB
+from archive.records import ARCHIVE, DOCUMENT, HOME, HUB
 from config import Vocabulary
 
 SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#", "viber:", "whatsapp:", "tg:")
@@ -33,6 +35,19 @@ class Target:
     doc_type: str | None
     language: str | None
     alternate: bool  # a language version of the page it was found on
+    # A dated old edition ("Редакция от 01.02.2023" on a document page): archived as historical.
+    historical: bool = False
+    stated_date: date | None = None
+
+
+def anchor_link(a, base: str) -> RawLink | None:
+    """The RawLink of an ``<a href>`` element (lxml): its visible text, title, aria-label and image alt."""
+    url = clean_url(base, a.get("href", ""))
+    if not url:
+        return None
+    parts = [" ".join(a.itertext()), a.get("title", ""), a.get("aria-label", "")]
+    parts += [img.get("alt", "") for img in a.iter("img")]
+    return RawLink(url, " ".join(" ".join(parts).split()), a.get("hreflang"))
 
 
 def clean_url(base: str, href: str) -> str | None:
@@ -89,6 +104,11 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
 
     - a language version of the page (hreflang, a switcher label such as "Қаз" or "RU", or the
       same URL with another language marker): same role and type as the page;
+    - a company archive ("Архив документов", "Бұрынғы редакциялар", "/archive"): an archive page, whose
+      documents are of the type the link names, else of the page's type (an archive linked from the
+      terms lists old terms); a dated edition link ("Редакция от 01.02.2023") is that old edition
+      itself, except where a homepage or hub names a document with its date: that is how sites label
+      the edition in force;
     - a link whose text or URL names a document type: that document;
     - a "documents" / "legal" hub.
     """
@@ -108,7 +128,17 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
         return Target(link.url, link.text, role, doc_type,
                       language or label_language or url_language, alternate=True)
 
-    doc_type = vocabulary.document_type(text=link.text) or vocabulary.document_type(url=link.url)
+    named_type = vocabulary.document_type(text=link.text)
+    doc_type = named_type or vocabulary.document_type(url=link.url)
+    # The words of a link outrank its URL: "Политика конфиденциальности" at /archive/privacy is a document.
+    archive = vocabulary.is_archive(text=link.text) or (not named_type and vocabulary.is_archive(url=link.url))
+    if archive and not vocabulary.is_current_edition(link.text):
+        stated = vocabulary.stated_date(link.text)
+        if stated is None:
+            return Target(link.url, link.text, ARCHIVE, doc_type or page_type, url_language, alternate=False)
+        if page_role in (DOCUMENT, ARCHIVE) or not doc_type:
+            return Target(link.url, link.text, DOCUMENT, doc_type or page_type, url_language, alternate=False,
+                          historical=True, stated_date=stated)
     if doc_type:
         return Target(link.url, link.text, DOCUMENT, doc_type, url_language, alternate=False)
     if vocabulary.is_hub(text=link.text, url=link.url):
@@ -116,4 +146,5 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
     return None
 
 
-__all__ = ["RawLink", "Target", "classify", "clean_url", "same_site", "HOME", "HUB", "DOCUMENT"]
+__all__ = ["RawLink", "Target", "anchor_link", "classify", "clean_url", "same_site", "HOME", "HUB", "DOCUMENT",
+           "ARCHIVE"]

@@ -1,10 +1,17 @@
 """The discovering spider: from each company's homepage to its policy documents, in every language.
 
 It starts at the homepage(s), follows links whose text or URL name a policy document, hub
-pages ("Документы", "Legal"), and language versions (hreflang, switchers, /kz/ ↔ /ru/), stays
-on the company's site, and stops at ``max_depth`` clicks (language versions of a document
-are followed one click past it, so no language is lost to the bound). Seed URLs from the
-config are fetched at the end if discovery did not reach them; their depth stays unknown.
+pages ("Документы", "Legal"), the company's own archives ("Архив документов", "Бұрынғы
+редакциялар") and language versions (hreflang, switchers, /kz/ ↔ /ru/), stays on the company's
+site, and stops at ``max_depth`` clicks (language versions of a document and archive pages are
+followed one click past it: both hang off documents). Seed URLs from the config are fetched at
+the end if discovery did not reach them; their depth stays unknown.
+
+Old editions listed on an archive page or in an archive section of a page (a heading such as
+"Предыдущие редакции" over dated links) are fetched last, after discovery and seeds, as
+historical captures with the date the company states: a long archive never takes the page
+budget from current documents, and a URL that discovery reached as a current document stays
+current. Historical pages are archived, not explored.
 
 It yields one ``Capture`` per response or failed request, and does nothing else: no
 extraction, no database.
@@ -14,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import scrapy
@@ -23,9 +30,22 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from archive.records import DOCUMENT, HOME, RENDERED, SERVER, Capture, Link
+from archive.records import (
+    ARCHIVE,
+    DOCUMENT,
+    HOME,
+    LISTED_AS_LINK,
+    LISTED_IN_SECTION,
+    LISTED_ON_PAGE,
+    RENDERED,
+    SERVER,
+    Capture,
+    Link,
+    Listing,
+)
 from config import Company, Vocabulary
-from spiders.links import RawLink, Target, classify, clean_url, same_site
+from spiders.archives import archive_sections, page_editions
+from spiders.links import RawLink, Target, anchor_link, classify, clean_url, same_site
 
 # Scrapy / Twisted exception names -> the failure codes the archive counts by.
 ERROR_CODES = {
@@ -58,14 +78,9 @@ def _headers(response: Response) -> dict[str, str]:
 def _page_links(response: TextResponse) -> list[RawLink]:
     links = []
     for a in response.xpath("//a[@href]"):
-        url = clean_url(response.url, a.attrib["href"])
-        if not url:
-            continue
-        parts = [" ".join(a.xpath(".//text()").getall())]
-        parts += [a.attrib.get("title", ""), a.attrib.get("aria-label", "")]
-        parts += a.xpath(".//img/@alt").getall()
-        text = " ".join(" ".join(parts).split())
-        links.append(RawLink(url, text, a.attrib.get("hreflang")))
+        link = anchor_link(a.root, response.url)
+        if link:
+            links.append(link)
     for alt in response.xpath("//link[@rel='alternate'][@hreflang][@href]"):
         url = clean_url(response.url, alt.attrib["href"])
         lang = alt.attrib["hreflang"]
@@ -91,11 +106,13 @@ class PolicySpider(scrapy.Spider):
         self.sites: dict[str, list[str]] = {c.id: list(c.homepages) for c in companies}
         self.requested: Counter[str] = Counter()
         self.seeds_scheduled = False
+        # Old editions found in archives, fetched when discovery is done: (_request args, kwargs).
+        self.editions: list[tuple[tuple, dict]] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._schedule_seeds, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -105,24 +122,36 @@ class PolicySpider(scrapy.Spider):
                 if request:
                     yield request
 
-    def _schedule_seeds(self) -> None:
-        """When discovery is done, fetch the config's seed URLs that it did not reach."""
-        if self.seeds_scheduled:
-            return
-        self.seeds_scheduled = True
+    def _on_idle(self) -> None:
+        """When discovery is done, fetch the config's seed URLs that it did not reach, then the old
+        editions the archives listed (a seed's archive section adds more: the next idle takes them)."""
+        requests = []
+        if not self.seeds_scheduled:
+            self.seeds_scheduled = True
+            for company in self.companies.values():
+                for seed in company.documents:
+                    requests.append(self._request(company.id, seed.url, DOCUMENT, seed.type, None, None, [], "seed"))
+        editions, self.editions = self.editions, []
+        over_budget: Counter[str] = Counter()
+        for args, kwargs in editions:
+            if self.requested[args[0]] >= self.max_pages and args[1] not in self.seen:
+                over_budget[args[0]] += 1
+            requests.append(self._request(*args, **kwargs))
+        for company_id, n in over_budget.items():
+            self.logger.warning("%s: %d old editions listed in its archive not fetched: max_pages_per_company "
+                                "(%d) reached", company_id, n, self.max_pages)
         pending = False
-        for company in self.companies.values():
-            for seed in company.documents:
-                request = self._request(company.id, seed.url, DOCUMENT, seed.type, None, None, [], "seed")
-                if request:
-                    self.crawler.engine.crawl(request)
-                    pending = True
+        for request in requests:
+            if request:
+                self.crawler.engine.crawl(request)
+                pending = True
         if pending:
             raise DontCloseSpider
 
     def _request(self, company_id: str, url: str, role: str, doc_type: str | None, language: str | None,
                  depth: int | None, path: list[Link], text: str,
-                 alternate_of: str | None = None) -> scrapy.Request | None:
+                 alternate_of: str | None = None, listed_on: Listing | None = None,
+                 stated_date: date | None = None) -> scrapy.Request | None:
         if url in self.seen or self.requested[company_id] >= self.max_pages:
             return None
         self.seen.add(url)
@@ -130,6 +159,7 @@ class PolicySpider(scrapy.Spider):
         meta = {
             "company": company_id, "role": role, "doc_type": doc_type, "language": language,
             "click_depth": depth, "path": path, "link_text": text, "alternate_of": alternate_of,
+            "listed_on": listed_on, "stated_date": stated_date,
         }
         # Breadth first: shallower pages first, so the recorded depth is the shortest way in.
         priority = -(depth if depth is not None else self.max_depth + 2)
@@ -144,6 +174,8 @@ class PolicySpider(scrapy.Spider):
             doc_type=meta["doc_type"], language_hint=meta["language"], depth=meta["click_depth"],
             path=list(meta["path"]), error=error, not_modified=not_modified,
             title=title or meta["link_text"], alternate_of=meta.get("alternate_of"),
+            historical=meta.get("listed_on") is not None, stated_date=meta.get("stated_date"),
+            listed_on=meta.get("listed_on"),
         )
 
     def parse(self, response: Response):
@@ -159,6 +191,11 @@ class PolicySpider(scrapy.Spider):
                                 title=title, not_modified="not_modified" in response.flags)
         if "rendered" in response.flags:
             self._add_rendering(capture, meta["render"])
+        if meta["role"] == ARCHIVE and not is_html and response.status < 400:
+            # "Предыдущая редакция" leading straight to a PDF: the old edition itself, undated.
+            page = meta["path"][-1].url if meta["path"] else original
+            capture.role, capture.historical = DOCUMENT, True
+            capture.listed_on = Listing(page, LISTED_AS_LINK, meta["link_text"])
         yield capture
         if meta["role"] == HOME and meta["click_depth"] == 0 and response.url not in self.sites[meta["company"]]:
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
@@ -166,21 +203,36 @@ class PolicySpider(scrapy.Spider):
             yield from self._follow(response, meta)
 
     def _follow(self, response: TextResponse, meta: dict):
+        if meta.get("listed_on") is not None:
+            return  # an old edition: archived, not explored
         company = self.companies[meta["company"]]
         homepages = self.sites[company.id]
         depth = meta["click_depth"]
         page_type = meta["doc_type"]
         if meta["role"] == DOCUMENT and not page_type:
             page_type = self.vocabulary.document_type(text=meta["link_text"] or "")
+        next_depth = None if depth is None else depth + 1
+        listed = self._listed_editions(response, meta, page_type)
+        for edition, listing in listed:
+            if edition.link.url not in self.seen and same_site(edition.link.url, homepages):
+                self._defer_edition(company.id, edition.link.url, edition.doc_type, edition.link.text,
+                                    edition.stated_date, listing, meta, response.url, next_depth)
+        taken = {edition.link.url for edition, _ in listed}
         for link in _page_links(response):
-            if link.url in self.seen or not same_site(link.url, homepages):
+            if link.url in self.seen or link.url in taken or not same_site(link.url, homepages):
                 continue
             target: Target | None = classify(link, response.url, meta["role"], page_type, self.vocabulary)
             if target is None:
                 continue
-            next_depth = None if depth is None else depth + 1
-            # A document's language versions may go one click past the bound.
-            limit = self.max_depth + (1 if target.alternate and target.role == DOCUMENT else 0)
+            if target.historical:
+                listing = Listing(response.url, LISTED_AS_LINK, target.text)
+                self._defer_edition(company.id, target.url, target.doc_type, target.text, target.stated_date,
+                                    listing, meta, response.url, next_depth)
+                taken.add(target.url)
+                continue
+            # A document's language versions, and archives, may go one click past the bound.
+            beyond = (target.alternate and target.role == DOCUMENT) or target.role == ARCHIVE
+            limit = self.max_depth + (1 if beyond else 0)
             if next_depth is not None and next_depth > limit:
                 continue
             path = [*meta["path"], Link(response.url, target.text or f"hreflang={link.hreflang}")]
@@ -189,6 +241,29 @@ class PolicySpider(scrapy.Spider):
                                     alternate_of=response.url if target.alternate else None)
             if request:
                 yield request
+
+    def _listed_editions(self, response: TextResponse, meta: dict, page_type: str | None):
+        """(edition, where it is listed) for the old editions an archive page, or the archive sections
+        of any other page, list."""
+        root = response.selector.root
+        if meta["role"] == ARCHIVE:
+            # The words of the link that led here, unless it was a language switcher ("Қаз"): then the page's.
+            label = "" if meta.get("alternate_of") else meta["link_text"]
+            for xpath in ("//h1//text()", "//title//text()"):
+                label = label or " ".join(" ".join(response.xpath(xpath).getall()).split())
+            listing = Listing(response.url, LISTED_ON_PAGE, label)
+            return [(e, listing) for e in page_editions(root, response.url, self.vocabulary, page_type)]
+        return [(e, Listing(response.url, LISTED_IN_SECTION, section.heading))
+                for section in archive_sections(root, response.url, self.vocabulary, page_type)
+                for e in section.editions]
+
+    def _defer_edition(self, company_id: str, url: str, doc_type: str | None, text: str, stated_date: date | None,
+                       listing: Listing, meta: dict, page_url: str, depth: int | None) -> None:
+        """Queue an old edition for when discovery is done (see the module docstring)."""
+        path = [*meta["path"], Link(page_url, text)]
+        language = self.vocabulary.language_of_url(url) or meta["language"]
+        self.editions.append(((company_id, url, DOCUMENT, doc_type, language, depth, path, text),
+                              {"listed_on": listing, "stated_date": stated_date}))
 
     def _add_rendering(self, capture: Capture, rendering) -> None:
         """A rendered capture: the DOM, plus what the browser received from the server."""
@@ -202,7 +277,8 @@ class PolicySpider(scrapy.Spider):
                 status=rendering.original_status, headers=rendering.original_headers, body=rendering.original_body,
                 fetched_at=capture.fetched_at, role=capture.role, doc_type=capture.doc_type,
                 language_hint=capture.language_hint, depth=capture.depth, path=capture.path, kind=SERVER,
-                title=capture.title,
+                title=capture.title, historical=capture.historical, stated_date=capture.stated_date,
+                listed_on=capture.listed_on,
             )
 
     def failed(self, failure: Failure):

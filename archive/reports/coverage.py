@@ -6,6 +6,11 @@ Trust the text, not the URL: a version's language is what its text is (per-parag
 ``coverage.min_share`` of its text is Kazakh (then it may be *incomplete*); below that it is
 another language's text at a Kazakh URL, and the report says so (``mismatches``).
 
+Old editions the company lists in its own archive (``documents.historical``) never fill a row: they
+are captured now but stated for the past. They are the evidence of the company's public archive
+(RDR F2a.4 / P2a.4), reported per company under ``public_archive`` with the pages and sections that
+list them.
+
 Language versions of one document are paired by how the crawl reached them (hreflang, switchers,
 ``/kz/`` ↔ ``/ru/``: ``snapshots.alternate_of``) and by URL pattern; the family with the most
 languages fills the report first, so one offer's Kazakh version is not matched with another offer's
@@ -24,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import Document, Snapshot, Version
+from archive.records import ARCHIVE
 from config import Campaign, Company, Config
 
 LANGUAGES = ("kk", "ru", "en")
@@ -203,6 +209,48 @@ def _expected_row(name: str, types: list[str], observed: list[Observed], company
     return row
 
 
+def _public_archive(session: Session, company_id: str, observed: list[Observed], start: datetime | None,
+                    end: datetime | None) -> dict:
+    """RDR F2a.4 / P2a.4: the archive pages, archive sections and dated edition links where the company
+    lists old editions (``evidence``), the old editions archived from them (``versions``), and pages
+    reached by an archive link that listed no edition we recognised (``candidates``: a news archive, or
+    one to check by hand). ``found`` is true when there is evidence."""
+    historical = [o for o in observed if o.doc.historical]
+    listings: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    query = select(Snapshot.listed_on, Snapshot.document_id).where(
+        Snapshot.company_id == company_id, Snapshot.listed_on.is_not(None))
+    if start is not None:
+        query = query.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
+    historical_ids = {o.doc.id for o in historical}
+    listed_on: dict[int, str] = {}
+    for listing, document_id in session.execute(query):
+        if document_id not in historical_ids:
+            continue  # the URL has been the current document since
+        listings[(listing["url"], listing["kind"], listing["text"])].add(document_id)
+        listed_on[document_id] = listing["url"]
+    evidence = [{"url": url, "text": text, "kind": kind, "versions": len(ids)}
+                for (url, kind, text), ids in sorted(listings.items())]
+    pages = select(Snapshot.final_url, Snapshot.link_path).where(Snapshot.company_id == company_id,
+                                                                 Snapshot.role == ARCHIVE)
+    if start is not None:
+        pages = pages.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
+    evidence_urls = {e["url"] for e in evidence}
+    candidates: dict[str, str] = {}
+    for url, path in session.execute(pages):
+        if url not in evidence_urls:
+            candidates.setdefault(url, path[-1]["text"] if path else "")
+    versions = [{
+        "url": o.doc.url, "doc_type": o.doc.doc_type,
+        "stated_date": o.doc.stated_date.isoformat() if o.doc.stated_date else None,
+        "language": o.version.language if o.version else o.doc.language,
+        "status": "available" if o.ok else "unavailable", "captured_at": _iso(o.last.fetched_at),
+        "listed_on": listed_on.get(o.doc.id), "document_id": o.doc.id,
+        "version_id": o.version.id if o.version else None,
+    } for o in sorted(historical, key=lambda o: (o.doc.doc_type or "", str(o.doc.stated_date or ""), o.doc.url))]
+    return {"found": bool(evidence), "evidence": evidence, "versions": versions,
+            "candidates": [{"url": url, "text": text} for url, text in sorted(candidates.items())]}
+
+
 def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = None,
                    now: datetime | None = None) -> dict:
     """The coverage report for ``campaign`` (its archive window), or for the archive as it stands."""
@@ -216,13 +264,15 @@ def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = No
         if start is not None:
             pages = pages.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
         seen = list(session.execute(pages))
+        current = [o for o in observed if not o.doc.historical]
         companies.append({
             "id": company.id, "name": company.name, "sector": company.sector, "homepage": company.homepage,
             "required_languages": list(company.languages),
             "crawl": {"last_crawled": _iso(max((t for _, t in seen), default=None)),
                       "pages_visited": len({u for u, _ in seen}), "max_depth": cfg.crawl.max_depth},
-            "documents": [_expected_row(name, list(types), observed, company, cfg, cfg.vocabulary.language_of_url)
+            "documents": [_expected_row(name, list(types), current, company, cfg, cfg.vocabulary.language_of_url)
                           for name, types in cfg.coverage.expected.items()],
+            "public_archive": _public_archive(session, company.id, observed, start, end),
         })
     return {
         "campaign": campaign.name if campaign else None,
