@@ -111,6 +111,19 @@ def cmd_show(args) -> int:
                 return EXIT_CONFIG
             print(chosen.text)
             return EXIT_OK
+        if args.notices:
+            from archive.notices import notice_sentences
+
+            if not versions:
+                print(f"document {doc.id} has no version yet")
+                return EXIT_OK
+            found = notice_sentences(versions[-1].text, _load(args).vocabulary)
+            print(f"document {doc.id}, version {versions[-1].id}: {len(found)} sentence(s) on how users are "
+                  "told of changes (candidate evidence for RDR F2a.1-3 / P2a.1-3)")
+            for n in found:
+                advance = n["advance"]["text"] if n["advance"] else "no period stated"
+                print(f"  - [{', '.join(n['channels']) or 'no channel named'}; {advance}] {n['sentence']}")
+            return EXIT_OK
         print(f"document {doc.id}: {doc.company_id} {doc.doc_type or '-'} [{doc.language or '-'}] {doc.status}")
         print(f"  url: {doc.url}")
         if doc.title:
@@ -398,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("document", help="document id or URL")
     p.add_argument("--text", nargs="?", const="latest", metavar="VERSION",
                    help="print the text of VERSION (default: the latest)")
+    p.add_argument("--notices", action="store_true",
+                   help="the latest version's sentences on how users are told of changes (F2a / P2a)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("export", help="export the archive in a standard format")

@@ -58,6 +58,11 @@ def test_banner_footer_and_edition_date_changes_are_not_reported_a_real_change_o
         assert archive.crawl().code == 0  # seen again: no second report of the same change
     report = _docs(_changes(archive))["privacy"]
     assert [c["kind"] for c in report["changes"]] == ["substantive"]
+    # Candidate F2a evidence: "...уведомляет пользователей на сайте за десять календарных дней."
+    (notice,) = report["notices"]
+    assert notice["channels"] == ["site"] and notice["advance"]["days"] == 10
+    shown = archive.cli("show", "/privacy", "--notices")
+    assert shown.code == 0 and "[site; за десять календарных дней]" in shown.out
     change = report["changes"][0]
     assert "трех" in " ".join(change["added"]) and "пяти" in " ".join(change["removed"])
     assert [v["id"] for v in report["versions"]][-1] == change["to"]

@@ -91,6 +91,14 @@ def test_no_privacy_policy_at_all_is_not_found_and_f1a_no(demo_report):
     assert tenge["crawl"]["pages_visited"] >= 5  # "not found, and where we looked"
 
 
+def test_public_archives_are_reported_per_company(demo_report):
+    archive, report, _ = demo_report
+    assert {c["id"]: c["public_archive"]["found"] for c in report["companies"]} == dict.fromkeys(
+        ("qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"), False)
+    md = archive.cli("report", "coverage", "--format", "md")
+    assert "Tenge Finance: no public archive of previous versions found (F2a.4 / P2a.4)" in md.out
+
+
 def test_a_campaign_without_captures_reports_everything_not_found(demo_report):
     archive = demo_report[0]
     config = archive.config.read_text(encoding="utf-8")

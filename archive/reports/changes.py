@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from archive.history import assessed_version, campaign_end, effective_versions
 from archive.models import Document, Snapshot, Version
+from archive.notices import notice_sentences
 from config import Campaign, Config
 from diffing import diff, render
 
@@ -81,7 +82,8 @@ def _status(session: Session, doc: Document, until: datetime | None) -> tuple[st
 
 
 def _document_entry(session: Session, doc: Document, versions: list[Version], changes: list[dict],
-                    status: tuple[str, str | None, str | None], since: datetime | None) -> dict:
+                    status: tuple[str, str | None, str | None], since: datetime | None,
+                    vocabulary=None) -> dict:
     snapshots = {s.id: s.sha256 for s in session.scalars(
         select(Snapshot).where(Snapshot.id.in_([v.snapshot_id for v in versions])))}
     return {
@@ -91,6 +93,8 @@ def _document_entry(session: Session, doc: Document, versions: list[Version], ch
         "versions": [{"id": v.id, "captured_at": _iso(v.captured_at), "sha256": snapshots.get(v.snapshot_id),
                       "text_sha256": v.text_sha256, "technical": v.technical} for v in versions],
         "changes": changes,
+        # Candidate evidence for F2a.1-3 / P2a.1-3 in the latest version: how users are told of changes.
+        "notices": notice_sentences(versions[-1].text, vocabulary) if versions else [],
     }
 
 
@@ -128,7 +132,7 @@ def build_changes(session: Session, cfg: Config, *, since: datetime | None = Non
         chain = before[-1:] + inside
         changes = [c for old, new in zip(chain, chain[1:], strict=False)
                    if (c := _change(old, new, include_cosmetic, render_diffs))]
-        entries.append(_document_entry(session, doc, inside, changes, status, since))
+        entries.append(_document_entry(session, doc, inside, changes, status, since, cfg.vocabulary))
     return {"since": _iso(since), "until": _iso(until), "campaign": campaign.name if campaign else None,
             "compare": None, "documents": entries}
 
@@ -148,6 +152,7 @@ def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaig
             change = _change(then, now, include_cosmetic, render_diffs)
             changes = [change] if change else []
         status = _status(session, doc, campaign_end(campaign))
-        entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end)))
+        entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end),
+                                       cfg.vocabulary))
     return {"since": _iso(_day_start(compare.start)), "until": _iso(campaign_end(campaign) - timedelta(seconds=1)),
             "campaign": campaign.name, "compare": compare.name, "documents": entries}

@@ -109,6 +109,19 @@ def _notes(company: dict, doc: dict, *, in_matrix: bool = False) -> list[list]:
     return notes
 
 
+def _archive_note(company: dict) -> list:
+    """RDR F2a.4 / P2a.4: does the company keep a public archive of previous versions?"""
+    archive = company.get("public_archive")
+    if archive is None:
+        return []
+    if not archive["found"]:
+        return [f"{company['name']}: no public archive of previous versions found (F2a.4 / P2a.4)"]
+    editions = sum(len(e.get("versions", [])) for e in archive["evidence"])
+    first = archive["evidence"][0]
+    return [f"{company['name']}: public archive of previous versions ({editions} old edition(s)): ",
+            ("url", first["url"]), f" «{first.get('text') or ''}»"]
+
+
 def _where_we_looked(company: dict) -> list:
     crawl = company["crawl"]
     if not crawl.get("last_crawled"):
@@ -204,6 +217,8 @@ def _markdown(data: dict) -> bytes:
                 lines.append(f"| {_md(company['name'])} | {_md(kind)} | {doc['status'].replace('_', ' ')} | "
                              f"{doc['f1a']} | " + " | ".join(cells) + " |")
                 notes += [f"- {_md_parts(note)}" for note in _notes(company, doc)]
+            if archive := _archive_note(company):
+                notes.append(f"- {_md_parts(archive)}")
         lines += ["", *(["Notes:", "", *notes, ""] if notes else [])]
     return "\n".join(lines).encode()
 
@@ -323,6 +338,8 @@ def _html(data: dict) -> bytes:
         for company in companies:
             page += _html_company(company, langs)
             notes += [n for doc in company["documents"] for n in _notes(company, doc, in_matrix=True)]
+            if archive := _archive_note(company):
+                notes.append(archive)
         page.append("</table>")
         if notes:
             page.append('<ul class="notes">' + "".join(f"<li>{_html_parts(n)}</li>" for n in notes) + "</ul>")
