@@ -92,6 +92,7 @@ def test_a_document_that_disappears_and_one_that_appears(archive):
     assert docs["terms"]["failure"].startswith("the server answered HTTP 404")
     assert docs["terms"]["unavailable_since"] and len(docs["terms"]["versions"]) == 1  # its history stays
     assert docs["offer"]["status"] == "available" and len(docs["offer"]["versions"]) == 1
+    assert (docs["offer"]["new"], docs["terms"]["new"]) == (True, False)  # the offer appeared later
 
 
 def test_kazakh_and_russian_versions_side_by_side(archive):

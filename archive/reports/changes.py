@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from archive.history import assessed_version, campaign_end, effective_versions
@@ -89,13 +89,23 @@ def _document_entry(session: Session, doc: Document, versions: list[Version], ch
     return {
         "company": doc.company_id, "type": doc.doc_type, "language": doc.language, "url": doc.url,
         "document_id": doc.id, "status": status[0], "unavailable_since": status[1], "failure": status[2],
-        "first_seen": _iso(doc.first_seen), "new": since is not None and doc.first_seen >= since,
+        "first_seen": _iso(doc.first_seen), "new": _appeared_later(session, doc, since),
         "versions": [{"id": v.id, "captured_at": _iso(v.captured_at), "sha256": snapshots.get(v.snapshot_id),
                       "text_sha256": v.text_sha256, "technical": v.technical} for v in versions],
         "changes": changes,
         # Candidate evidence for F2a.1-3 / P2a.1-3 in the latest version: how users are told of changes.
         "notices": notice_sentences(versions[-1].text, vocabulary) if versions else [],
     }
+
+
+def _appeared_later(session: Session, doc: Document, since: datetime | None) -> bool:
+    """New: first captured whole by a later crawl than the company's first (a dead link before does
+    not count as existing), and in the period if one is given."""
+    first_run = session.scalar(select(func.min(Snapshot.run_id)).where(Snapshot.company_id == doc.company_id))
+    doc_run = session.scalar(select(func.min(Snapshot.run_id)).where(Snapshot.document_id == doc.id,
+                                                                     Snapshot.outcome != "failed"))
+    return (doc_run is not None and first_run is not None and doc_run > first_run
+            and (since is None or doc.first_seen >= since))
 
 
 def _documents(session: Session, company: str | None) -> list[Document]:
