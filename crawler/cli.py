@@ -265,17 +265,15 @@ def cmd_report_coverage(args) -> int:
 
 
 def _moment(value: str | None, end_of_day: bool = False):
-    from datetime import datetime, timedelta
+    """A command-line date (see archive.warc.parse_when: a bare date as the end of day includes it)."""
+    from archive.warc import parse_when
 
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Refused(f"not a date: {value!r} (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
-    if end_of_day and len(value) == 10:
-        moment += timedelta(days=1)  # a bare date includes that whole day
-    return moment.replace(tzinfo=None)
+        return parse_when(value, end=end_of_day)
+    except ValueError as exc:
+        raise _Refused(str(exc)) from None
 
 
 @_refusable
@@ -378,7 +376,22 @@ def cmd_detect_language(args) -> int:
 def cmd_demo(args) -> int:
     from crawler.demo.run import run_demo
 
-    return run_demo(Path(args.data_dir))
+    return run_demo(Path(args.data_dir), serve=not args.no_serve)
+
+
+def cmd_serve(args) -> int:
+    from archive.web.server import TokenRequired, make_server
+
+    cfg = _load(args)
+    data_dir, db_url = _paths(args)
+    try:
+        server = make_server(cfg, data_dir, db_url, args.host, args.port)
+    except TokenRequired as exc:
+        print(f"policy-archive: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"policy-archive: serving the archive in {data_dir} at http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    server.run()
+    return EXIT_OK
 
 
 def _quiet_libraries(record: logging.LogRecord) -> bool:
@@ -469,7 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_detect_language)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo sites twice and show what changed")
+    p.add_argument("--no-serve", action="store_true",
+                   help="do not start the web UI on the demo archive afterwards (it starts only on a terminal)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="the researchers' web UI on the archive (read-only)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s; any other "
+                   "needs web.token in the config)")
+    p.add_argument("--port", type=int, default=8000, help="default: %(default)s")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
