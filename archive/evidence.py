@@ -124,6 +124,13 @@ def build_evidence(session: Session, blobs: BlobStore, ref: str, at: datetime | 
 def write_zip(package: Package, path: Path) -> None:
     """Write the package as a deterministic zip (temporary file, then rename)."""
     path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(zip_bytes(package))
+    os.replace(tmp, path)
+
+
+def zip_bytes(package: Package) -> bytes:
+    """The package as a deterministic zip, in memory (the web UI's download)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for name, data in package.files:
@@ -132,9 +139,7 @@ def write_zip(package: Package, path: Path) -> None:
             info.create_system = 3  # unix, whatever machine builds it, so the bytes do not vary
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, path)
+    return buf.getvalue()
 
 
 def _blob(blobs: BlobStore, sha: str) -> bytes:

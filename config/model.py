@@ -164,9 +164,18 @@ class CoverageSettings(StrictModel):
     min_share: float = Field(0.2, gt=0, lt=1)
 
 
+class WebSettings(StrictModel):
+    """The researchers' web UI (``policy-archive serve``)."""
+
+    # Required when the UI listens on anything but loopback: every request must carry it
+    # (``Authorization: Bearer …``, or ``?token=…`` once, which sets a cookie).
+    token: str | None = Field(None, min_length=16)
+
+
 class Config(StrictModel):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     campaigns: list[Campaign]
     companies: list[Company]
     vocabulary: Vocabulary = Field(default_factory=_packaged_vocabulary, repr=False)

@@ -39,7 +39,8 @@ def _show_changes(config: Path, data_dir: Path) -> None:
     _cli(config, data_dir, "report", "changes", "--all", "--format", "md")
 
 
-def run_demo(base_dir: Path) -> int:
+def run_demo(base_dir: Path, serve: bool = False) -> int:
+    """Crawl the demo twice and show the result; with ``serve`` and a terminal, then serve the web UI on it."""
     data_dir = base_dir / "demo"
     if data_dir.exists():
         if not (data_dir / MARKER).exists():
@@ -67,4 +68,12 @@ def run_demo(base_dir: Path) -> int:
           f"  policy-archive --config {config} --data-dir {data_dir} show 1 --text\n"
           f"  policy-archive --config {config} --data-dir {data_dir} report coverage --format html --out coverage.html")
     # Some demo links are dead on purpose (exit code 1 = some documents failed); anything else is wrong.
-    return 0 if first in (0, 1) and second in (0, 1) else max(first, second)
+    code = 0 if first in (0, 1) and second in (0, 1) else max(first, second)
+    if code == 0 and serve and sys.stdout.isatty():
+        print("\n== The researchers' web UI on the demo archive: http://127.0.0.1:8000/ (Ctrl-C stops it)")
+        sys.stdout.flush()
+        try:
+            _cli(config, data_dir, "serve", "--host", "127.0.0.1", "--port", "8000")
+        except KeyboardInterrupt:
+            pass
+    return code

@@ -1,0 +1,142 @@
+"""The browsing pages: the campaign matrix, a company, a document and one version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive.history import effective_versions
+from archive.models import Document, Snapshot, Version
+from archive.queries import list_documents
+from archive.reports.changes import build_changes
+from archive.reports.coverage import LANGUAGES, build_coverage
+from archive.reports.render import sectors
+from archive.web.app import WebContext, html, not_found
+from archive.web.timeline import timeline
+
+EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _campaign(ctx: WebContext, name: str | None):
+    return next((c for c in ctx.cfg.campaigns if c.name == name), None) if name else None
+
+
+def overview(request: Request, ctx: WebContext) -> Response:
+    campaign = _campaign(ctx, request.query_params.get("campaign"))
+    since_text = request.query_params.get("since")
+    since = _date(since_text)
+    if since is None:
+        since = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)).replace(
+            hour=0, minute=0, second=0, microsecond=0)
+    with ctx.session() as session:
+        coverage = build_coverage(session, ctx.cfg, campaign)
+        changes = build_changes(session, ctx.cfg, since=since)
+    changed = {d["document_id"] for d in changes["documents"] if d["changes"]}
+    types = list(ctx.cfg.coverage.expected)
+    rows = []
+    for sector, companies in sectors(coverage):
+        for company in companies:
+            depths = [e["click_depth"] for d in company["documents"] for e in d["languages"].values()]
+            known = [d for d in depths if d is not None]
+            cells = []
+            for doc in company["documents"]:
+                for lang in LANGUAGES:
+                    entry = doc["languages"].get(lang)
+                    required = lang in company["required_languages"]
+                    if entry:
+                        state = "incomplete" if entry["incomplete"] else "full"
+                    elif doc["status"] == "unavailable" and required:
+                        state = "unavailable"
+                    else:
+                        state = "missing" if required else "optional"
+                    cells.append({"type": doc["type"], "lang": lang, "entry": entry, "state": state,
+                                  "f1a": doc["f1a"], "changed": bool(entry and entry["document_id"] in changed),
+                                  "failure": doc["failure"] if state == "unavailable" else None})
+            rows.append({"sector": sector, "company": company, "cells": cells,
+                         "archive": company["public_archive"]["found"],
+                         "depth": max(known) if known else None,
+                         "easy": bool(known) and max(known) <= EASY_DEPTH and None not in depths})
+    return html(request, "overview.html", coverage=coverage, rows=rows, types=types, languages=LANGUAGES,
+                campaign=campaign, since=since.date().isoformat(), changed=len(changed))
+
+
+def company(request: Request, ctx: WebContext) -> Response:
+    cid = request.path_params["company_id"]
+    known = {c.id: c for c in ctx.cfg.companies}
+    if cid not in known:
+        return not_found(request, "no such company in the configuration")
+    with ctx.session() as session:
+        documents = list_documents(session, cid)
+        failures = session.execute(
+            select(Snapshot.url, Snapshot.failure, Snapshot.failure_detail, func.max(Snapshot.fetched_at),
+                   func.count(Snapshot.id))
+            .where(Snapshot.company_id == cid, Snapshot.outcome == "failed")
+            .group_by(Snapshot.url, Snapshot.failure, Snapshot.failure_detail)
+            .order_by(func.max(Snapshot.fetched_at).desc())).all()
+        historical = set(session.scalars(select(Document.id).where(Document.company_id == cid,
+                                                                   Document.historical.is_(True))))
+    return html(request, "company.html", company=known[cid], documents=documents, failures=failures,
+                historical=historical)
+
+
+def document(request: Request, ctx: WebContext) -> Response:
+    with ctx.session() as session:
+        doc = session.get(Document, request.path_params["document_id"])
+        if doc is None:
+            return not_found(request, "no such document")
+        versions = list(session.scalars(select(Version).where(Version.document_id == doc.id)
+                                        .order_by(Version.captured_at, Version.id)))
+        effective = {v.id for v in effective_versions(session, doc.id)}
+        snapshots = list(session.scalars(select(Snapshot).where(Snapshot.document_id == doc.id)
+                                         .order_by(Snapshot.id)))
+        siblings = list_documents(session, doc.company_id)
+    languages = [d for d in siblings if d.doc_type == doc.doc_type and d.id != doc.id]
+    failures = [s for s in snapshots if s.outcome == "failed"]
+    chart = timeline(versions, snapshots)
+    neighbours = [(a, b) for a, b in zip(versions, versions[1:], strict=False)]
+    return html(request, "document.html", doc=doc, versions=versions, effective=effective, snapshots=snapshots,
+                failures=failures, languages=languages, chart=chart, neighbours=neighbours,
+                company=next((c for c in ctx.cfg.companies if c.id == doc.company_id), None))
+
+
+def version(request: Request, ctx: WebContext) -> Response:
+    with ctx.session() as session:
+        v = session.get(Version, request.path_params["version_id"])
+        if v is None:
+            return not_found(request, "no such version")
+        doc = session.get(Document, v.document_id)
+        snap = session.get(Snapshot, v.snapshot_id)
+        server = session.get(Snapshot, snap.parent_id) if snap is not None and snap.parent_id else None
+        others = list(session.scalars(select(Version).where(Version.document_id == v.document_id)
+                                      .order_by(Version.captured_at, Version.id)))
+        translations = list(session.execute(
+            select(Document.id, Document.language, func.max(Version.id))
+            .join(Version, Version.document_id == Document.id)
+            .where(Document.company_id == doc.company_id, Document.doc_type == doc.doc_type,
+                   Document.id != doc.id, Document.historical.is_(False))
+            .group_by(Document.id, Document.language)))
+    index = next(i for i, o in enumerate(others) if o.id == v.id)
+    previous = others[index - 1] if index else None
+    pdf = bool(snap and (snap.content_type or "").split(";")[0].strip().lower() == "application/pdf")
+    return html(request, "version.html", v=v, doc=doc, snap=snap, server=server, previous=previous,
+                translations=translations, pdf=pdf, paragraphs=v.text.split("\n"))
+
+
+ROUTES = [
+    ("/", overview),
+    ("/company/{company_id:str}", company),
+    ("/document/{document_id:int}", document),
+    ("/version/{version_id:int}", version),
+]

@@ -1,0 +1,116 @@
+"""Diffs, search, report downloads and Atom feeds."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive.models import Document, Version
+from archive.reports.changes import build_changes
+from archive.reports.coverage import build_coverage
+from archive.reports.render import FORMATS as COVERAGE_FORMATS
+from archive.reports.render import render_coverage
+from archive.reports.render_changes import render_changes
+from archive.search import search as search_versions
+from archive.web.app import SANDBOX_CSP, WebContext, html, not_found
+from archive.web.feed import atom
+from archive.web.pages import _campaign, _date
+from diffing import align_translations, diff, render
+
+CHANGES_FORMATS = ("json", "md", "html", "xlsx")
+MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",
+         "html": "text/html; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def diff_page(request: Request, ctx: WebContext) -> Response:
+    a, b = _int(request.query_params.get("a")), _int(request.query_params.get("b"))
+    translation = request.query_params.get("translation") == "1"
+    layout = "side" if translation or request.query_params.get("layout") == "side" else "inline"
+    if a is None or b is None:
+        return html(request, "error.html", status_code=422, message="give two version ids: /diff?a=ID&b=ID")
+    with ctx.session() as session:
+        old, new = session.get(Version, a), session.get(Version, b)
+        if old is None or new is None:
+            return not_found(request, "no such version")
+        docs = {d.id: d for d in (session.get(Document, old.document_id), session.get(Document, new.document_id))}
+    labels = (f"version {old.id} ({old.captured_at:%Y-%m-%d}, {old.language or 'und'})",
+              f"version {new.id} ({new.captured_at:%Y-%m-%d}, {new.language or 'und'})")
+    if translation:
+        result = align_translations(old.text, new.text, old.language or "a", new.language or "b")
+    else:
+        result = diff(old.text, new.text)
+    # diffing's HTML escapes every text it carries (diffing/render_html.py): the one fragment trusted as markup.
+    fragment = Markup(render(result, "html", layout=layout, labels=labels))
+    return html(request, "diff.html", old=old, new=new, old_doc=docs[old.document_id],
+                new_doc=docs[new.document_id], fragment=fragment, layout=layout, translation=translation)
+
+
+def search_page(request: Request, ctx: WebContext) -> Response:
+    query = request.query_params.get("q", "")[:200]
+    with ctx.session() as session:
+        hits = search_versions(session, query) if query.strip() else []
+    return html(request, "search.html", q=query, hits=hits)
+
+
+def _download(body: bytes, fmt: str, name: str) -> Response:
+    disposition = "attachment" if fmt in ("xlsx", "csv") else "inline"
+    return Response(body, media_type=MEDIA[fmt], headers={
+        "Content-Security-Policy": SANDBOX_CSP, "Content-Disposition": f'{disposition}; filename="{name}.{fmt}"'})
+
+
+def coverage_report(request: Request, ctx: WebContext) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in COVERAGE_FORMATS:
+        return not_found(request, f"coverage comes as {', '.join(COVERAGE_FORMATS)}")
+    with ctx.session() as session:
+        data = build_coverage(session, ctx.cfg, _campaign(ctx, request.query_params.get("campaign")))
+    return _download(render_coverage(data, fmt), fmt, "coverage")
+
+
+def changes_report(request: Request, ctx: WebContext) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in CHANGES_FORMATS:
+        return not_found(request, f"changes come as {', '.join(CHANGES_FORMATS)}")
+    with ctx.session() as session:
+        data = build_changes(session, ctx.cfg, since=_date(request.query_params.get("since")),
+                             until=_date(request.query_params.get("until")),
+                             campaign=_campaign(ctx, request.query_params.get("campaign")),
+                             company=request.query_params.get("company") or None,
+                             render_diffs=fmt in ("md", "html"))
+    return _download(render_changes(data, fmt), fmt, "changes")
+
+
+def _feed(request: Request, ctx: WebContext, company: str | None) -> Response:
+    with ctx.session() as session:
+        data = build_changes(session, ctx.cfg, company=company)
+    names = {c.id: c.name for c in ctx.cfg.companies}
+    base = str(request.base_url).rstrip("/")
+    title = f"Policy changes: {names.get(company, company)}" if company else "Policy changes"
+    return Response(atom(data, base, request.url.path, title, names), media_type="application/atom+xml")
+
+
+def feed(request: Request, ctx: WebContext) -> Response:
+    return _feed(request, ctx, None)
+
+
+def company_feed(request: Request, ctx: WebContext) -> Response:
+    cid = request.path_params["company_id"]
+    if cid not in {c.id for c in ctx.cfg.companies}:
+        return not_found(request, "no such company in the configuration")
+    return _feed(request, ctx, cid)
+
+
+ROUTES = [
+    ("/diff", diff_page),
+    ("/search", search_page),
+    ("/report/coverage.{fmt:str}", coverage_report),
+    ("/report/changes.{fmt:str}", changes_report),
+    ("/feed.atom", feed),
+    ("/company/{company_id:str}/feed.atom", company_feed),
+]

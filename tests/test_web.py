@@ -1,0 +1,321 @@
+"""The researchers' web UI (archive/web/): routes, headers, escaping, tokens, and a real Chromium.
+
+One seeded archive for the module: the offline demo crawled twice (the second time with QazaqPay's
+privacy policy changed), plus a hostile page whose title and body carry scripts.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from archive.blobs import BlobStore
+from archive.db import database_url
+from archive.models import Document, Snapshot, Version
+from archive.web.app import SANDBOX_CSP, create_app
+from config import load_config
+from crawler.demo import start_demo_web
+from crawler.demo.run import write_demo_config
+from tests.conftest import REPO, Archive
+
+# The README's screenshots: rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a test run
+# leaves the work tree clean; otherwise they go to a temporary folder and are still taken.
+SCREENSHOTS = (REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.mkdtemp(prefix="policy-archive-screens-")))
+HOSTILE = (b"<!DOCTYPE html><html><head><title><script>window.top.document.title='pwned'</script>Evil</title>"
+           b"</head><body><script>try{window.top.document.title='pwned'}catch(e){}"
+           b"try{parent.document.body.innerHTML='pwned'}catch(e){}"
+           b"document.body.setAttribute('data-ran','1');</script>"
+           b"<h1>Evil policy</h1><p>zyxwvu clause</p><img src='http://127.0.0.1:9/beacon'></body></html>")
+HOSTILE_TITLE = "<script>window.top.document.title='pwned'</script>Evil"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    archive = Archive(tmp_path_factory.mktemp("web"))
+    with start_demo_web() as web:
+        write_demo_config(archive.config, web.companies(), date.today())
+        assert archive.crawl().code == 1  # the demo's soft 404, on purpose
+        web.set_variant("v2")
+        assert archive.crawl().code == 1
+    db = archive.db()
+    data, _ = BlobStore(archive.data / "blobs").put(HOSTILE)
+    when = datetime.utcnow().replace(microsecond=0)
+    with db.session() as s:
+        doc = Document(company_id="qazaqpay", url="http://127.0.0.2:1/evil", doc_type="cookie_policy",
+                       language="en", title=HOSTILE_TITLE, first_seen=when, last_captured=when, depth=1,
+                       link_path=[{"url": "http://127.0.0.2:1/evil", "text": "<b>Evil</b> link"}])
+        s.add(doc)
+        s.flush()
+        snap = Snapshot(company_id="qazaqpay", document_id=doc.id, role="document", url=doc.url, final_url=doc.url,
+                        status_code=200, fetched_at=when, content_type="text/html; charset=utf-8",
+                        size=len(HOSTILE), sha256=data, outcome="new", kind="server")
+        s.add(snap)
+        s.flush()
+        version = Version(document_id=doc.id, snapshot_id=snap.id, captured_at=when, title=HOSTILE_TITLE,
+                          text="Evil policy <script>alert(1)</script>\nzyxwvu clause", text_sha256="0" * 64,
+                          language="en")
+        s.add(version)
+        s.commit()
+        ids = {"evil_doc": doc.id, "evil_snap": snap.id, "evil_version": version.id}
+    db.close()
+    return archive, ids
+
+
+@pytest.fixture(scope="module")
+def client(seeded):
+    archive, _ = seeded
+    app = create_app(load_config(archive.config), archive.data, database_url(archive.data))
+    with TestClient(app) as c:
+        yield c
+
+
+def _changed_versions(archive) -> tuple[Version, Version]:
+    db = archive.db()
+    with db.session() as s:
+        doc = s.scalars(select(Document).where(Document.company_id == "qazaqpay", Document.doc_type ==
+                                               "privacy_policy", Document.language == "ru")).one()
+        old, new = s.scalars(select(Version).where(Version.document_id == doc.id).order_by(Version.id)).all()
+    db.close()
+    return old, new
+
+
+def test_pages_render_with_a_strict_csp_and_link_to_each_other(seeded, client):
+    archive, ids = seeded
+    home = client.get("/")
+    assert home.status_code == 200
+    csp = home.headers["content-security-policy"]
+    assert "script-src 'none'" in csp and "default-src 'self'" in csp and "frame-src 'self'" in csp
+    assert home.headers["x-content-type-options"] == "nosniff"
+    for name in ("QazaqPay", "Dala Telecom", "Tenge Finance", "Public archive", "Easy to find"):
+        assert name in home.text
+    assert 'class="changed-mark"' in home.text  # QazaqPay's privacy policy changed in the second crawl
+    assert client.get("/?campaign=" + f"demo-{date.today().year}&since=2000-01-01").status_code == 200
+    company = client.get("/company/qazaqpay")
+    assert company.status_code == 200 and "/document/" in company.text
+    assert client.get("/company/nobody").status_code == 404
+    old, new = _changed_versions(archive)
+    doc = client.get(f"/document/{new.document_id}")
+    assert doc.status_code == 200 and "<svg" in doc.text and f"/diff?a={old.id}&amp;b={new.id}" in doc.text
+    version = client.get(f"/version/{new.id}")
+    assert version.status_code == 200 and f'src="/raw/{new.snapshot_id}" sandbox=""' in version.text
+    assert "evidence.zip?at=" in version.text
+
+
+def test_diffs_inline_side_and_translation(seeded, client):
+    old, new = _changed_versions(seeded[0])
+    inline = client.get(f"/diff?a={old.id}&b={new.id}")
+    assert inline.status_code == 200 and "pa-diff pa-inline" in inline.text and "<ins>" in inline.text
+    side = client.get(f"/diff?a={old.id}&b={new.id}&layout=side")
+    assert "pa-side" in side.text
+    db = seeded[0].db()
+    with db.session() as s:
+        kk = s.scalars(select(Version).join(Document).where(Document.company_id == "qazaqpay", Document.doc_type ==
+                                                            "privacy_policy", Document.language == "kk")).first()
+    db.close()
+    translation = client.get(f"/diff?a={kk.id}&b={new.id}&translation=1")
+    assert translation.status_code == 200 and "pa-translation" in translation.text
+    assert client.get("/diff?a=1").status_code == 422
+    assert client.get("/diff?a=999999&b=1").status_code == 404
+
+
+def test_everything_from_the_web_is_escaped(seeded, client):
+    _, ids = seeded
+    for path in (f"/version/{ids['evil_version']}", f"/document/{ids['evil_doc']}", "/company/qazaqpay",
+                 "/search?q=zyxwvu", "/search?q=<script>"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "<script" not in page.text.lower(), path
+    assert "&lt;script&gt;" in client.get(f"/version/{ids['evil_version']}").text
+    hit = client.get("/search?q=zyxwvu").text
+    assert f'href="/version/{ids["evil_version"]}"' in hit and "<mark>zyxwvu</mark>" in hit
+
+
+def test_archived_bytes_come_sandboxed_from_their_own_route(seeded, client):
+    _, ids = seeded
+    raw = client.get(f"/raw/{ids['evil_snap']}")
+    assert raw.status_code == 200 and raw.content == HOSTILE
+    assert raw.headers["content-security-policy"] == SANDBOX_CSP
+    assert "allow-" not in raw.headers["content-security-policy"]
+    assert raw.headers["x-content-type-options"] == "nosniff"
+    assert raw.headers["content-type"] == "text/html; charset=utf-8"
+    db = seeded[0].db()
+    with db.session() as s:
+        shot = s.scalars(select(Snapshot).where(Snapshot.screenshot_sha256.is_not(None))).first()
+    db.close()
+    png = client.get(f"/screenshot/{shot.id}")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    assert png.headers["content-security-policy"] == SANDBOX_CSP
+    assert client.get(f"/screenshot/{ids['evil_snap']}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/raw/../../etc/passwd", "/raw/abc", "/version/1%2f..", "/raw/%2e%2e%2fetc%2fpasswd",
+                                  "/screenshot/-1", "/document/1%2f..%2f..%2fetc/evidence.zip", "/raw/99999999"])
+def test_path_parameters_never_reach_the_filesystem(client, path):
+    response = client.get(path)
+    assert response.status_code in (404, 422)
+    assert "root:" not in response.text
+
+
+def test_the_ui_is_read_only(client):
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert client.request(method, "/").status_code == 405
+        assert client.request(method, "/raw/1").status_code == 405
+    assert client.head("/").status_code == 200
+
+
+def test_reports_feeds_and_evidence_download(seeded, client):
+    _, ids = seeded
+    for fmt in ("json", "csv", "md", "html", "xlsx"):
+        response = client.get(f"/report/coverage.{fmt}")
+        assert response.status_code == 200, fmt
+        assert response.headers["content-security-policy"] == SANDBOX_CSP
+    for fmt in ("json", "md", "html", "xlsx"):
+        assert client.get(f"/report/changes.{fmt}").status_code == 200, fmt
+    assert client.get("/report/coverage.exe").status_code == 404
+    for path in ("/feed.atom", "/company/qazaqpay/feed.atom"):
+        feed = client.get(path)
+        assert feed.headers["content-type"].startswith("application/atom+xml")
+        root = ET.fromstring(feed.content)
+        ns = "{http://www.w3.org/2005/Atom}"
+        assert root.tag == f"{ns}feed" and root.find(f"{ns}id") is not None
+        entries = root.findall(f"{ns}entry")
+        assert entries and all(e.find(f"{ns}updated") is not None for e in entries)
+    old, new = _changed_versions(seeded[0])
+    bundle = client.get(f"/document/{new.document_id}/evidence.zip?at={new.captured_at:%Y-%m-%dT%H:%M:%S}")
+    assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
+    assert any(n.endswith("MANIFEST.sha256") for n in zipfile.ZipFile(io.BytesIO(bundle.content)).namelist())
+    assert client.get(f"/document/{new.document_id}/evidence.zip?at=nonsense").status_code == 404
+
+
+def test_a_token_is_checked_on_every_request(seeded):
+    archive, _ = seeded
+    cfg = load_config(archive.config)
+    app = create_app(cfg, archive.data, database_url(archive.data), token="s3cret-token-0123456789")
+    with TestClient(app) as c:
+        assert c.get("/").status_code == 401
+        assert c.get("/raw/1").status_code == 401
+        assert c.get("/", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/", headers={"Authorization": "Bearer s3cret-token-0123456789"}).status_code == 200
+        first = c.get("/search?q=x&token=s3cret-token-0123456789", follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/search?q=x"
+        assert "httponly" in first.headers["set-cookie"].lower()
+        assert c.get("/").status_code == 200  # the cookie now carries it
+        assert c.post("/").status_code == 405
+
+
+def test_serve_beyond_loopback_requires_a_token(seeded):
+    archive, _ = seeded
+    result = archive.cli("serve", "--host", "0.0.0.0", "--port", "0", timeout=60)
+    assert result.code == 2 and "web.token" in result.err
+
+
+# ---- a real browser -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server_url(seeded):
+    from archive.web.server import bound_port, make_server
+
+    archive, _ = seeded
+    server = make_server(load_config(archive.config), archive.data, database_url(archive.data), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:  # uvicorn sets it once listening; there is no event to wait on
+        assert thread.is_alive() and time.monotonic() < deadline, "the web UI did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{bound_port(server)}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/setup.sh (make test does)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def test_browsing_overview_company_document_version_diff_search(seeded, server_url, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server_url + "/")
+    assert page.title().startswith("Overview")
+    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+    page.click("td.company a >> text=QazaqPay")
+    assert page.url.endswith("/company/qazaqpay")
+    page.screenshot(path=str(SCREENSHOTS / "company.png"), full_page=True)
+    old, new = _changed_versions(seeded[0])
+    page.click(f'a[href="/document/{new.document_id}"] >> nth=0')
+    assert page.locator("svg.timeline circle").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "document.png"), full_page=True)
+    page.click(f'a[href="/diff?a={old.id}&b={new.id}"]')
+    assert page.locator(".pa-diff ins").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "diff.png"), full_page=True)
+    page.click(f'a[href="/version/{new.id}"]')
+    assert page.locator("iframe.archived").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "version.png"))
+    page.fill('input[name="q"]', "лет")
+    page.press('input[name="q"]', "Enter")
+    assert "/search?q=" in page.url and page.locator("ol.hits mark").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+    page.click("ol.hits a.hit >> nth=0")
+    assert "/version/" in page.url
+    page.close()
+
+
+def test_an_archived_page_with_scripts_cannot_reach_the_ui(seeded, server_url, browser):
+    _, ids = seeded
+    page = browser.new_page()
+    page.goto(f"{server_url}/version/{ids['evil_version']}")
+    page.wait_for_load_state("load")
+    title = page.title()
+    # The hostile title is shown as text (escaped), and the page's title is still the UI's own.
+    assert title == f"Version {ids['evil_version']}: {HOSTILE_TITLE} · policy-archive"
+    assert page.locator("h1").count() == 1 and page.locator("dl.meta").count() == 1  # body not overwritten
+    frames = [f for f in page.frames if f != page.main_frame]
+    assert len(frames) == 1 and frames[0].url.endswith(f"/raw/{ids['evil_snap']}")
+    frame = frames[0]
+    # The archived page's own scripts never ran (sandbox without allow-scripts) ...
+    assert frame.evaluate("document.body.getAttribute('data-ran')") is None
+    # ... and even script injected into it lives in an opaque origin that cannot touch the UI.
+    reach = frame.evaluate("() => { try { return window.top.document.title } catch (e) { return 'blocked' } }")
+    assert reach == "blocked"
+    assert page.title() == title
+    page.close()
+
+
+def test_serve_on_loopback_starts_without_a_token(seeded):
+    """`serve` on loopback needs no token (the demo ends with it)."""
+    archive, _ = seeded
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "--config", str(archive.config), "--data-dir",
+                             str(archive.data), "serve", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        line = proc.stdout.readline()
+        assert "serving the archive" in line
+    finally:
+        proc.terminate()
+        proc.wait(10)
