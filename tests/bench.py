@@ -49,17 +49,27 @@ def build_web(hosts: int, docs_per_host: int, kb: int) -> list[FixtureSite]:
     return sites
 
 
+def _pss(proc: psutil.Process) -> int:
+    try:
+        return proc.memory_full_info().pss
+    except psutil.Error:
+        return 0  # a renderer that exited between listing and reading
+
+
 def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
     """RSS of the crawl process and PSS of its browser processes, every half second."""
     try:
         proc = psutil.Process(pid)
-        while not stop.wait(0.5):
-            python = proc.memory_info().rss
-            # PSS: Chromium's processes share most of their pages; summing RSS would count them many times.
-            browser = sum(c.memory_full_info().pss for c in proc.children(recursive=True))
-            samples.append((time.monotonic(), python, browser))
     except psutil.Error:
-        pass
+        return
+    while not stop.wait(0.5):
+        try:
+            python = proc.memory_info().rss
+            children = proc.children(recursive=True)
+        except psutil.Error:
+            return  # the crawl has ended
+        # PSS: Chromium's processes share most of their pages; summing RSS would count them many times.
+        samples.append((time.monotonic(), python, sum(_pss(c) for c in children)))
 
 
 def render_bench(pages: int) -> None:
