@@ -14,3 +14,4 @@ test: setup
 
 bench: setup
 	.venv/bin/python -m tests.bench
+	.venv/bin/python -m tests.bench_ui

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from archive.blobs import BlobStore
+from archive.changelog import effective
 from archive.extract import extract
 from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
@@ -35,15 +36,9 @@ def versions_of(session: Session, document_id: int) -> list[Version]:
 def effective_versions(session: Session, document_id: int) -> list[Version]:
     """The history as the best extraction reads it: per snapshot its newest text (a technical
     version replaces the one it improves on), without consecutive repeats. Neighbours in this
-    list that differ are a company's change; a re-extraction never is."""
-    newest: dict[int, Version] = {}
-    for version in versions_of(session, document_id):
-        newest[version.snapshot_id] = version
-    history: list[Version] = []
-    for version in sorted(newest.values(), key=lambda v: (v.captured_at, v.id)):
-        if not history or history[-1].text_sha256 != version.text_sha256:
-            history.append(version)
-    return history
+    list that differ are a company's change; a re-extraction never is. Texts load when read."""
+    return effective(list(session.scalars(
+        select(Version).options(defer(Version.text)).where(Version.document_id == document_id))))
 
 
 def version_at(session: Session, document_id: int, moment: datetime) -> Version | None:

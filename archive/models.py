@@ -134,3 +134,16 @@ class Version(Base):
     method: Mapped[str] = mapped_column(String(16), default="text", server_default="text")
     # technical: re-derived from an old snapshot by better extraction, not a company's change
     technical: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TextChange(Base):
+    """What changed between two texts (by their hashes), as the differ ``differ`` classified it:
+    ``kind`` substantive | cosmetic, and ``summary`` the added and removed passages a report lists."""
+
+    __tablename__ = "text_changes"
+
+    old_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    new_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    differ: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[dict] = mapped_column(JSON)

@@ -23,6 +23,7 @@ from dataclasses import asdict
 from sqlalchemy import select
 
 from archive.blobs import BlobStore
+from archive.changelog import keep_change_summary
 from archive.db import Database
 from archive.extract import extract
 from archive.language import DETECTOR, document_language
@@ -126,23 +127,25 @@ class Recorder:
         if last_version is not None and last_version.text_sha256 == digest:
             return SAME_TEXT
         detection, shares = document_language(text)
-        self.session.add(
-            Version(
-                document_id=doc.id,
-                snapshot_id=snap.id,
-                captured_at=cap.fetched_at,
-                text=text,
-                text_sha256=digest,
-                title=ex.title,
-                language=detection.language,
-                language_confidence=detection.confidence,
-                language_shares=shares,
-                detector=DETECTOR,
-                extractor=ex.extractor,
-                encoding=ex.encoding,
-                method=ex.method,
-            )
+        version = Version(
+            document_id=doc.id,
+            snapshot_id=snap.id,
+            captured_at=cap.fetched_at,
+            text=text,
+            text_sha256=digest,
+            title=ex.title,
+            language=detection.language,
+            language_confidence=detection.confidence,
+            language_shares=shares,
+            detector=DETECTOR,
+            extractor=ex.extractor,
+            encoding=ex.encoding,
+            method=ex.method,
         )
+        self.session.add(version)
+        if last_version is not None:
+            # Classify the change now, while both texts are at hand: reports and the UI then read it.
+            keep_change_summary(self.session, last_version, version)
         if detection.language != "und":
             doc.language = detection.language
         return NEW_VERSION

@@ -100,17 +100,24 @@ def _find_moves(regions: list[_Region], sim: _Similarity) -> list[tuple[Unit, Un
     """(old, new) paragraphs that left one differing stretch and arrived in another."""
     region_of_old = {u.index: k for k, r in enumerate(regions) for u in r.olds}
     region_of_new = {u.index: k for k, r in enumerate(regions) for u in r.news}
+    # A numbered clause whose number is still there on the other side of its own stretch was edited
+    # in place (pass 3 pairs it), however much it looks like a clause elsewhere: in a policy whose
+    # clauses follow one template, "5. ... 30 days" -> "5. ... 90 days" is a change, not clause 2 moving.
+    numbers_old = [{u.key for u in r.olds if u.numbered} for r in regions]
+    numbers_new = [{u.key for u in r.news if u.numbered} for r in regions]
+    stays_old = {u.index for k, r in enumerate(regions) for u in r.olds if u.numbered and u.key in numbers_new[k]}
+    stays_new = {u.index for k, r in enumerate(regions) for u in r.news if u.numbered and u.key in numbers_old[k]}
     by_key: dict[str, list[Unit]] = defaultdict(list)
     for r in regions:
         for u in r.news:
-            if u.tokens:
+            if u.tokens and u.index not in stays_new:
                 by_key[u.line_key].append(u)
     moves: list[tuple[Unit, Unit]] = []
     used_new: set[int] = set()
     leftover_old: list[Unit] = []
     for r in regions:
         for u in r.olds:
-            twins = by_key.get(u.line_key) if u.tokens else None
+            twins = by_key.get(u.line_key) if u.tokens and u.index not in stays_old else None
             if twins:
                 twin = twins.pop(0)
                 moves.append((u, twin))
@@ -119,14 +126,14 @@ def _find_moves(regions: list[_Region], sim: _Similarity) -> list[tuple[Unit, Un
                 leftover_old.append(u)
     # Near-identical twins: candidates sorted by length, so the length bound is a bisect window.
     news = sorted((u for r in regions for u in r.news
-                   if u.index not in used_new and len(u.folded) >= MIN_FUZZY_MOVE_TOKENS),
+                   if u.index not in used_new | stays_new and len(u.folded) >= MIN_FUZZY_MOVE_TOKENS),
                   key=lambda u: len(u.folded))
     lengths = [len(u.folded) for u in news]
     scored: list[tuple[float, int, int, Unit, Unit]] = []
     lo_factor = MOVE_RATIO / (2 - MOVE_RATIO)
     for old in leftover_old:
         la = len(old.folded)
-        if la < MIN_FUZZY_MOVE_TOKENS:
+        if la < MIN_FUZZY_MOVE_TOKENS or old.index in stays_old:
             continue
         lo, hi = bisect.bisect_left(lengths, la * lo_factor), bisect.bisect_right(lengths, la / lo_factor)
         for new in news[lo:hi]:

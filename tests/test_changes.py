@@ -7,6 +7,7 @@ import re
 import sqlite3
 from datetime import date, timedelta
 
+from archive.changelog import DIFFER
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page
@@ -56,6 +57,10 @@ def test_banner_footer_and_edition_date_changes_are_not_reported_a_real_change_o
                                                   "Редакция от 1 июня 2025 года.", 2025))
         assert archive.crawl().code == 0
         assert archive.crawl().code == 0  # seen again: no second report of the same change
+    # The crawl classified each change as it recorded the new version (what reports and the UI read).
+    kept = sqlite3.connect(archive.data / "archive.sqlite3").execute(
+        "SELECT kind, differ FROM text_changes ORDER BY rowid").fetchall()
+    assert kept == [("cosmetic", DIFFER), ("substantive", DIFFER)]
     report = _docs(_changes(archive))["privacy"]
     assert [c["kind"] for c in report["changes"]] == ["substantive"]
     # Candidate F2a evidence: "...уведомляет пользователей на сайте за десять календарных дней."
@@ -169,3 +174,22 @@ def test_campaign_compare_reports_what_changed_since_last_year(archive):
         assert out.code == 0 and "пять" in out.out
     xlsx = archive.cli("report", "changes", "--format", "xlsx", "--out", str(archive.root / "c.xlsx"))
     assert xlsx.code == 0 and (archive.root / "c.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_change_summaries_missing_from_the_table_are_computed_and_kept(archive):
+    """An archive from before the table (or a new differ) gets its summaries from the first reader."""
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/terms": "Пользовательское соглашение"})),
+        "/terms": Route(body=page("Пользовательское соглашение", RU_CLAUSES, "", 2024)),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+        site.routes["/terms"] = Route(body=page("Пользовательское соглашение", RU_CLAUSES[:-1], "", 2024))
+        assert archive.crawl().code == 0
+    db = sqlite3.connect(archive.data / "archive.sqlite3")
+    db.execute("DELETE FROM text_changes")
+    db.commit()
+    (terms,) = _changes(archive)["documents"]
+    assert [c["kind"] for c in terms["changes"]] == ["substantive"] and terms["changes"][0]["removed"]
+    assert db.execute("SELECT kind FROM text_changes").fetchall() == [("substantive",)]

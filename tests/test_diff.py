@@ -107,6 +107,17 @@ def test_a_heavily_rewritten_clause_is_still_one_change_when_its_number_stays():
     assert [(c.kind, c.old_ref, c.new_ref) for c in diff(old, new).changes] == [("changed", "5.1", "5.1")]
 
 
+def test_clauses_of_one_template_edited_in_place_are_changes_not_moves():
+    """Clauses that differ only by a figure look alike; each edited in place is its own change."""
+    template = "{n}. Банк хранит сведения о клиенте не дольше {d} дней после закрытия счета."
+    days = [30 + n for n in range(30)]
+    old = "\n".join(template.format(n=n + 1, d=d) for n, d in enumerate(days))
+    days[1], days[4] = 35, 33  # clause 2 now says what clause 6 says; clause 5 what clause 4 says
+    new = "\n".join(template.format(n=n + 1, d=d) for n, d in enumerate(days))
+    changes = [(c.kind, c.old_ref, c.new_ref) for c in diff(old, new).substantive]
+    assert changes == [("changed", "2", "2"), ("changed", "5", "5")]
+
+
 def test_unrelated_paragraphs_are_removed_and_added_not_changed():
     old = "Компания вправе передавать данные партнёрам для рекламы."
     new = "Сайт работает круглосуточно, кроме времени технических работ."

@@ -319,3 +319,35 @@ def test_serve_on_loopback_starts_without_a_token(seeded):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_overview_is_kept_between_crawls_and_rebuilt_after_one(tmp_path):
+    """The overview's tables are computed once per state of the archive; a new capture shows at once."""
+    import re
+
+    from archive.db import Database
+    from tests.bench_ui import _text, seed
+
+    config, data = seed(tmp_path, companies=3, documents=30, snapshots=150)  # captured until yesterday
+    app = create_app(load_config(config), data, database_url(data))
+    today = f"/?since={date.today()}"
+    counted = re.compile(r"substantive change since [0-9-]+ \((\d+) document")
+    with TestClient(app) as c:
+        assert counted.search(c.get(today).text).group(1) == "0"
+        assert counted.search(c.get(today).text).group(1) == "0"
+        assert len(app.state.ctx.cache) == 1  # the second answer came from the memo
+        db = Database(database_url(data))
+        with db.session() as s:  # what a crawl today would add: a new version of document 1
+            doc = s.get(Document, 1)
+            when = datetime.utcnow().replace(microsecond=0)
+            snap = Snapshot(company_id=doc.company_id, document_id=1, role="document", url=doc.url,
+                            final_url=doc.url, status_code=200, fetched_at=when, outcome="new", kind="server")
+            s.add(snap)
+            s.flush()
+            s.add(Version(document_id=1, snapshot_id=snap.id, captured_at=when, text=_text(doc.language, 1, 9),
+                          text_sha256="f" * 64, language=doc.language))
+            s.commit()
+        db.close()
+        page = c.get(today).text
+    assert counted.search(page).group(1) == "1"
+    assert 'href="/document/1#versions"' in page

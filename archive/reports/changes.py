@@ -13,13 +13,12 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from archive.changelog import histories, summaries, summarise
 from archive.history import assessed_version, campaign_end, effective_versions
 from archive.models import Document, Snapshot, Version
 from archive.notices import notice_sentences
 from config import Campaign, Config
 from diffing import diff, render
-
-SNIPPET = 300  # characters of a changed clause quoted in the report
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -32,35 +31,20 @@ def _day_start(d) -> datetime:
     return datetime.combine(d, time.min)
 
 
-def _change(old: Version, new: Version, include_cosmetic: bool, render_diffs: bool = False) -> dict | None:
-    result = diff(old.text, new.text)
-    kind = "substantive" if result.substantive else "cosmetic"
-    if kind == "cosmetic" and not include_cosmetic:
+def _change(session: Session, old: Version, new: Version, include_cosmetic: bool,
+            render_diffs: bool = False) -> dict | None:
+    """The change from ``old`` to ``new`` as the report shows it (None: cosmetic, not asked for)."""
+    if include_cosmetic or render_diffs:
+        result = diff(old.text, new.text)
+        summary = summarise(result, include_cosmetic)
+    else:
+        result, summary = None, summaries(session, [(old, new)])[0]
+    if summary["kind"] == "cosmetic" and not include_cosmetic:
         return None
-    listed = result.changes if include_cosmetic else result.substantive
-    added, removed = [], []
-    for change in listed:
-        if change.kind == "added" and change.new:
-            added.append(change.new[:SNIPPET])
-        elif change.kind == "removed" and change.old:
-            removed.append(change.old[:SNIPPET])
-        elif change.kind == "changed":
-            plus = " ".join(w for op, w in change.words if op == "+")
-            minus = " ".join(w for op, w in change.words if op == "-")
-            if plus:
-                added.append(plus[:SNIPPET])
-            if minus:
-                removed.append(minus[:SNIPPET])
     shown = {"diff_text": render(result, "text", cosmetic=include_cosmetic),
-             "diff_html": render(result, "html")} if render_diffs else {}
-    return {
-        **shown,
-        "from": old.id, "to": new.id, "from_date": _iso(old.captured_at), "to_date": _iso(new.captured_at),
-        "kind": kind, "added": added, "removed": removed,
-        "added_words": result.added_words, "removed_words": result.removed_words,
-        "clauses": [{"kind": c.kind, "old_ref": c.old_ref, "new_ref": c.new_ref,
-                     "classification": c.classification, "reason": c.reason} for c in listed],
-    }
+             "diff_html": render(result, "html")} if result is not None and render_diffs else {}
+    return {**shown, "from": old.id, "to": new.id, "from_date": _iso(old.captured_at),
+            "to_date": _iso(new.captured_at), **summary}
 
 
 def _status(session: Session, doc: Document, until: datetime | None) -> tuple[str, str | None, str | None]:
@@ -141,7 +125,7 @@ def build_changes(session: Session, cfg: Config, *, since: datetime | None = Non
             continue
         chain = before[-1:] + inside
         changes = [c for old, new in zip(chain, chain[1:], strict=False)
-                   if (c := _change(old, new, include_cosmetic, render_diffs))]
+                   if (c := _change(session, old, new, include_cosmetic, render_diffs))]
         entries.append(_document_entry(session, doc, inside, changes, status, since, cfg.vocabulary))
     return {"since": _iso(since), "until": _iso(until), "campaign": campaign.name if campaign else None,
             "compare": None, "documents": entries}
@@ -159,10 +143,37 @@ def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaig
         versions = [v for v in (then, now) if v is not None]
         changes = []
         if then is not None and now is not None and then.text_sha256 != now.text_sha256:
-            change = _change(then, now, include_cosmetic, render_diffs)
+            change = _change(session, then, now, include_cosmetic, render_diffs)
             changes = [change] if change else []
         status = _status(session, doc, campaign_end(campaign))
         entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end),
                                        cfg.vocabulary))
     return {"since": _iso(_day_start(compare.start)), "until": _iso(campaign_end(campaign) - timedelta(seconds=1)),
             "campaign": campaign.name, "compare": compare.name, "documents": entries}
+
+
+def recent_changes(session: Session, *, since: datetime | None = None, company: str | None = None,
+                   kinds: tuple[str, ...] = ("substantive",)) -> list[dict]:
+    """Changes made at or after ``since`` (all time without it), newest first, for the overview's
+    marks and the Atom feeds: only documents with a version in the period are read, their histories
+    in one query, the changes' summaries from the ``text_changes`` table."""
+    candidates = select(Version.document_id).where(Version.technical.is_(False))
+    if since is not None:
+        candidates = candidates.where(Version.captured_at >= since)
+    query = select(Document).where(Document.id.in_(candidates.distinct()), Document.historical.is_(False))
+    if company:
+        query = query.where(Document.company_id == company)
+    docs = {d.id: d for d in session.scalars(query)}
+    pairs = []
+    for doc_id, history in histories(session, list(docs)).items():
+        first = next((i for i, v in enumerate(history) if since is None or v.captured_at >= since), len(history))
+        chain = history[max(0, first - 1):]
+        pairs += [(docs[doc_id], old, new) for old, new in zip(chain, chain[1:], strict=False)]
+    found = []
+    for (doc, old, new), summary in zip(pairs, summaries(session, [(o, n) for _, o, n in pairs]), strict=True):
+        if summary["kind"] in kinds:
+            found.append({"company": doc.company_id, "type": doc.doc_type, "language": doc.language, "url": doc.url,
+                          "document_id": doc.id, "from": old.id, "to": new.id, "from_date": _iso(old.captured_at),
+                          "to_date": _iso(new.captured_at), **summary})
+    found.sort(key=lambda c: (c["to_date"] or "", c["to"]), reverse=True)
+    return found

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, load_only
 
 from archive.models import Document, Snapshot, Version
 from archive.records import ARCHIVE
@@ -90,29 +90,37 @@ def _window(campaign: Campaign | None) -> tuple[datetime | None, datetime | None
 
 
 def _observe(session: Session, company_id: str, start: datetime | None, end: datetime | None) -> list[Observed]:
-    query = (select(Snapshot)
-             .where(Snapshot.company_id == company_id, Snapshot.document_id.is_not(None))
-             .order_by(Snapshot.id))
+    """Each document the company's crawls captured (in the window): its last capture, the version in
+    force, and the language hints and alternates links gave it. A few grouped queries, no texts:
+    this runs for every company on every overview page."""
+    where = [Snapshot.company_id == company_id, Snapshot.document_id.is_not(None)]
     if start is not None:
-        query = query.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
-    last: dict[int, Snapshot] = {}
-    hints: dict[int, str] = {}
-    alternates: dict[int, set[str]] = defaultdict(set)
-    for snap in session.scalars(query):
-        last[snap.document_id] = snap
-        if snap.language_hint:
-            hints[snap.document_id] = snap.language_hint
-        if snap.alternate_of:
-            alternates[snap.document_id].add(snap.alternate_of)
+        where += [Snapshot.fetched_at >= start, Snapshot.fetched_at < end]
+    newest = select(func.max(Snapshot.id)).where(*where).group_by(Snapshot.document_id).scalar_subquery()
+    last = {s.document_id: s for s in session.scalars(
+        select(Snapshot).options(load_only(Snapshot.id, Snapshot.document_id, Snapshot.outcome, Snapshot.fetched_at,
+                                           Snapshot.failure))
+        .where(Snapshot.id.in_(newest)))}
     if not last:
         return []
+    hints: dict[int, str] = {}
+    for document_id, hint in session.execute(
+            select(Snapshot.document_id, Snapshot.language_hint)
+            .where(*where, Snapshot.language_hint.is_not(None)).order_by(Snapshot.id)):
+        hints[document_id] = hint  # the newest hint wins
+    alternates: dict[int, set[str]] = defaultdict(set)
+    for document_id, alternate in session.execute(
+            select(Snapshot.document_id, Snapshot.alternate_of)
+            .where(*where, Snapshot.alternate_of.is_not(None)).distinct()):
+        alternates[document_id].add(alternate)
     docs = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(last)))}
-    versions: dict[int, Version] = {}
-    vquery = select(Version).where(Version.document_id.in_(last), Version.technical.is_(False)).order_by(Version.id)
+    in_force = select(func.max(Version.id)).where(Version.document_id.in_(last), Version.technical.is_(False))
     if end is not None:
-        vquery = vquery.where(Version.captured_at < end)
-    for version in session.scalars(vquery):
-        versions[version.document_id] = version  # the last one wins: the version in force
+        in_force = in_force.where(Version.captured_at < end)
+    versions = {v.document_id: v for v in session.scalars(
+        select(Version).options(load_only(
+            Version.id, Version.document_id, Version.language, Version.language_shares, Version.title))
+        .where(Version.id.in_(in_force.group_by(Version.document_id).scalar_subquery())))}
     return [Observed(docs[i], last[i], versions.get(i), hints.get(i), alternates[i]) for i in sorted(last)]
 
 
@@ -260,16 +268,17 @@ def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = No
         observed = _observe(session, company.id, start, end)
         if not company.confirmed and not observed:
             continue  # never crawled: its homepage is still to be confirmed
-        pages = select(Snapshot.url, Snapshot.fetched_at).where(Snapshot.company_id == company.id)
+        pages = select(func.max(Snapshot.fetched_at), func.count(Snapshot.url.distinct())).where(
+            Snapshot.company_id == company.id)
         if start is not None:
             pages = pages.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
-        seen = list(session.execute(pages))
+        last_crawled, visited = session.execute(pages).one()
         current = [o for o in observed if not o.doc.historical]
         companies.append({
             "id": company.id, "name": company.name, "sector": company.sector, "homepage": company.homepage,
             "required_languages": list(company.languages),
-            "crawl": {"last_crawled": _iso(max((t for _, t in seen), default=None)),
-                      "pages_visited": len({u for u, _ in seen}), "max_depth": cfg.crawl.max_depth},
+            "crawl": {"last_crawled": _iso(last_crawled), "pages_visited": visited,
+                      "max_depth": cfg.crawl.max_depth},
             "documents": [_expected_row(name, list(types), current, company, cfg, cfg.vocabulary.language_of_url)
                           for name, types in cfg.coverage.expected.items()],
             "public_archive": _public_archive(session, company.id, observed, start, end),

@@ -12,12 +12,16 @@ Security, in one place:
 from __future__ import annotations
 
 import hmac
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -28,6 +32,7 @@ from starlette.routing import Route
 
 from archive.blobs import BlobStore
 from archive.db import Database
+from archive.models import Snapshot, Version
 from config import Config
 
 UI_CSP = ("default-src 'self'; frame-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -36,6 +41,7 @@ UI_CSP = ("default-src 'self'; frame-src 'self'; script-src 'none'; style-src 's
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 TOKEN_COOKIE = "policy_archive_token"
 TEMPLATES = Path(__file__).parent / "templates"
+MEMO_ENTRIES = 16  # overview tables kept (campaign x since)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -44,9 +50,28 @@ class WebContext:
     cfg: Config
     db: Database
     blobs: BlobStore
+    cache: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self):
         return self.db.session()
+
+    def memo(self, session, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per state of the archive: the archive only grows (a crawl adds snapshots,
+        versions; nothing is edited), so the newest ids name its state. Keeps the
+        overview's whole-campaign tables from being rebuilt on every request between crawls."""
+        state = (session.scalar(select(func.max(Snapshot.id))), session.scalar(select(func.max(Version.id))))
+        full_key = (*key, *state)
+        with self.lock:
+            if full_key in self.cache:
+                self.cache.move_to_end(full_key)
+                return self.cache[full_key]
+        value = compute()
+        with self.lock:
+            self.cache[full_key] = value
+            while len(self.cache) > MEMO_ENTRIES:
+                self.cache.popitem(last=False)
+        return value
 
 
 def templates() -> Environment:

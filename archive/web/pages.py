@@ -11,7 +11,7 @@ from starlette.responses import Response
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
 from archive.queries import list_documents
-from archive.reports.changes import build_changes
+from archive.reports.changes import recent_changes
 from archive.reports.coverage import LANGUAGES, build_coverage
 from archive.reports.render import sectors
 from archive.web.app import WebContext, html, not_found
@@ -41,9 +41,9 @@ def overview(request: Request, ctx: WebContext) -> Response:
         since = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)).replace(
             hour=0, minute=0, second=0, microsecond=0)
     with ctx.session() as session:
-        coverage = build_coverage(session, ctx.cfg, campaign)
-        changes = build_changes(session, ctx.cfg, since=since)
-    changed = {d["document_id"] for d in changes["documents"] if d["changes"]}
+        coverage, changed = ctx.memo(session, ("overview", campaign and campaign.name, since), lambda: (
+            build_coverage(session, ctx.cfg, campaign),
+            {c["document_id"] for c in recent_changes(session, since=since)}))
     types = list(ctx.cfg.coverage.expected)
     rows = []
     for sector, companies in sectors(coverage):

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.models import Document, Version
-from archive.reports.changes import build_changes
+from archive.reports.changes import build_changes, recent_changes
 from archive.reports.coverage import build_coverage
 from archive.reports.render import FORMATS as COVERAGE_FORMATS
 from archive.reports.render import render_coverage
@@ -88,11 +88,11 @@ def changes_report(request: Request, ctx: WebContext) -> Response:
 
 def _feed(request: Request, ctx: WebContext, company: str | None) -> Response:
     with ctx.session() as session:
-        data = build_changes(session, ctx.cfg, company=company)
+        changes = ctx.memo(session, ("feed", company), lambda: recent_changes(session, company=company))
     names = {c.id: c.name for c in ctx.cfg.companies}
     base = str(request.base_url).rstrip("/")
     title = f"Policy changes: {names.get(company, company)}" if company else "Policy changes"
-    return Response(atom(data, base, request.url.path, title, names), media_type="application/atom+xml")
+    return Response(atom(changes, base, request.url.path, title, names), media_type="application/atom+xml")
 
 
 def feed(request: Request, ctx: WebContext) -> Response:
