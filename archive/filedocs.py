@@ -15,6 +15,7 @@ as ``scanned``. This module imports nothing heavy at the top: the child must sta
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -242,6 +243,30 @@ def extract_pdf(body: bytes, limits: FileLimits | None = None) -> FileText:
     return FileText(text, title, tools[1], method="ocr")
 
 
+PREVIEW_PIXELS = 1200  # long side of a page image shown in the web UI
+
+
+def pdf_page_count(body: bytes, limits: FileLimits | None = None) -> int | None:
+    """How many pages a PDF has (read in the limited child); None when it cannot be read."""
+    limits = limits or default_limits()
+    got, _, _ = _run_child("count", body, {"memory_mb": limits.memory_mb, "cpu": limits.timeout}, limits.timeout)
+    return got["pages"] if got and not got.get("failure") else None
+
+
+def pdf_page_png(body: bytes, page: int, limits: FileLimits | None = None) -> bytes | None:
+    """Page ``page`` (from 1) of a PDF as a PNG, drawn by pdftoppm in the limited child: how the web
+    UI shows a PDF inline (a browser's own PDF viewer does not run in a sandboxed frame)."""
+    if not shutil.which("pdftoppm"):
+        return None
+    limits = limits or default_limits()
+    with tempfile.TemporaryDirectory(prefix="policy-archive-page-") as tmp:
+        params = {"memory_mb": limits.memory_mb, "cpu": limits.timeout, "page": page, "dir": tmp}
+        got, _, _ = _run_child("page", body, params, limits.timeout)
+    if not got or got.get("failure"):
+        return None
+    return base64.b64decode(got["png"])
+
+
 def extract_docx(body: bytes, limits: FileLimits | None = None) -> FileText:
     """Text of a DOCX, paragraphs and table rows one per line; failures as ``docx_*``."""
     limits = limits or default_limits()
@@ -292,6 +317,25 @@ def _child_pdf(body: bytes, params: dict) -> dict:
     except Exception:  # noqa: BLE001 - a broken info dictionary must not cost us the text
         title = None
     return {"pages": pages, "title": title}
+
+
+def _child_count(body: bytes, params: dict) -> dict:
+    from pypdf import PdfReader
+
+    return {"pages": len(PdfReader(io.BytesIO(body)).pages)}
+
+
+def _child_page(body: bytes, params: dict) -> dict:
+    pdf = Path(params["dir"], "in.pdf")
+    pdf.write_bytes(body)
+    n = str(int(params["page"]))
+    subprocess.run(["pdftoppm", "-png", "-scale-to", str(PREVIEW_PIXELS), "-f", n, "-l", n, "-singlefile",
+                    str(pdf), str(Path(params["dir"], "page"))], check=True, capture_output=True,
+                   timeout=params["cpu"])
+    png = Path(params["dir"], "page.png")
+    if not png.exists():
+        raise _Refused("error", f"pdftoppm drew no page {n}")
+    return {"png": base64.b64encode(png.read_bytes()).decode("ascii")}
 
 
 def _child_ocr(body: bytes, params: dict) -> dict:
@@ -372,7 +416,8 @@ def _child_main(argv: list[str]) -> int:
     logging.disable(logging.CRITICAL)  # pypdf warns about every broken object; the result says enough
     body = sys.stdin.buffer.read()
     try:
-        answer = {"pdf": _child_pdf, "ocr": _child_ocr, "docx": _child_docx}[task](body, params)
+        answer = {"pdf": _child_pdf, "ocr": _child_ocr, "docx": _child_docx, "count": _child_count,
+                  "page": _child_page}[task](body, params)
     except _Refused as refused:
         answer = {"failure": refused.args[0], "detail": refused.args[1]}
     except MemoryError:

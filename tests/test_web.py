@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from config import load_config
 from crawler.demo import start_demo_web
 from crawler.demo.run import write_demo_config
 from tests.conftest import REPO, Archive
+from tests.test_filedocs import fixture
 
 # The README's screenshots: rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a test run
 # leaves the work tree clean; otherwise they go to a temporary folder and are still taken.
@@ -70,7 +72,24 @@ def seeded(tmp_path_factory):
                           language="en")
         s.add(version)
         s.commit()
-        ids = {"evil_doc": doc.id, "evil_snap": snap.id, "evil_version": version.id}
+        # A ten-page PDF public offer, served as bytes (as many sites do).
+        pdf_sha, _ = BlobStore(archive.data / "blobs").put(fixture("ru-offer.pdf"))
+        pdf_doc = Document(company_id="qazaqpay", url="http://127.0.0.2:1/offer", doc_type="public_offer",
+                           language="ru", title="Публичная оферта", first_seen=when, last_captured=when, depth=1)
+        s.add(pdf_doc)
+        s.flush()
+        pdf_snap = Snapshot(company_id="qazaqpay", document_id=pdf_doc.id, role="document", url=pdf_doc.url,
+                            final_url=pdf_doc.url, status_code=200, fetched_at=when,
+                            content_type="application/octet-stream", size=1, sha256=pdf_sha, outcome="new",
+                            kind="server")
+        s.add(pdf_snap)
+        s.flush()
+        pdf_version = Version(document_id=pdf_doc.id, snapshot_id=pdf_snap.id, captured_at=when,
+                              text="1. Публичная оферта", text_sha256="1" * 64, language="ru")
+        s.add(pdf_version)
+        s.commit()
+        ids = {"evil_doc": doc.id, "evil_snap": snap.id, "evil_version": version.id, "pdf_snap": pdf_snap.id,
+               "pdf_version": pdf_version.id}
     db.close()
     return archive, ids
 
@@ -175,6 +194,19 @@ def test_the_ui_is_read_only(client):
         assert client.request(method, "/").status_code == 405
         assert client.request(method, "/raw/1").status_code == 405
     assert client.head("/").status_code == 200
+
+
+def test_a_pdf_is_shown_inline_as_page_images(seeded, client):
+    _, ids = seeded
+    page = client.get(f"/version/{ids['pdf_version']}").text
+    images = re.findall(rf'src="/raw/{ids["pdf_snap"]}/page/(\d+)\.png"', page)
+    assert images == [str(n) for n in range(1, 11)]  # ru-offer.pdf has ten pages
+    first = client.get(f"/raw/{ids['pdf_snap']}/page/1.png")
+    assert first.status_code == 200 and first.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert first.headers["content-type"] == "image/png" and first.headers["content-security-policy"] == SANDBOX_CSP
+    assert client.get(f"/raw/{ids['pdf_snap']}/page/11.png").status_code == 404  # no such page
+    assert client.get(f"/raw/{ids['evil_snap']}/page/1.png").status_code == 404  # not a PDF
+    assert "/page/1.png" not in client.get(f"/version/{ids['evil_version']}").text
 
 
 def test_reports_feeds_and_evidence_download(seeded, client):
@@ -323,8 +355,6 @@ def test_serve_on_loopback_starts_without_a_token(seeded):
 
 def test_the_overview_is_kept_between_crawls_and_rebuilt_after_one(tmp_path):
     """The overview's tables are computed once per state of the archive; a new capture shows at once."""
-    import re
-
     from archive.db import Database
     from tests.bench_ui import _text, seed
 

@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.evidence import EvidenceError, build_evidence, zip_bytes
+from archive.filedocs import pdf_page_png
 from archive.models import Snapshot
 from archive.web.app import SANDBOX_CSP, WebContext, not_found
 from diffing.render_html import CSS as DIFF_CSS
 
+MAX_PREVIEW_PAGES = 30  # pages of a PDF drawn on its version page; the rest: download it
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
 _MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+(; ?charset=[a-z0-9_.:-]+)?", re.IGNORECASE)
 ARCHIVED_HEADERS = {"Content-Security-Policy": SANDBOX_CSP, "X-Frame-Options": "SAMEORIGIN",
@@ -35,6 +37,19 @@ def raw(request: Request, ctx: WebContext) -> Response:
     if request.query_params.get("download") == "1":
         headers["Content-Disposition"] = f'attachment; filename="snapshot-{snap.id}"'
     return Response(ctx.blobs.get(snap.sha256), media_type=_media_type(snap), headers=headers)
+
+
+def pdf_page(request: Request, ctx: WebContext) -> Response:
+    """One page of an archived PDF as a PNG, drawn in the limited child (archive.filedocs)."""
+    with ctx.session() as session:
+        snap = session.get(Snapshot, request.path_params["snapshot_id"])
+    page = request.path_params["page"]
+    if snap is None or not snap.sha256 or not ctx.blobs.exists(snap.sha256) or not 1 <= page <= MAX_PREVIEW_PAGES:
+        return not_found(request, "no such page")
+    png = pdf_page_png(ctx.blobs.get(snap.sha256), page)
+    if png is None:
+        return not_found(request, "this page could not be drawn (not a PDF, no such page, or a broken file)")
+    return Response(png, media_type="image/png", headers=ARCHIVED_HEADERS)
 
 
 def screenshot(request: Request, ctx: WebContext) -> Response:
@@ -72,6 +87,7 @@ def stylesheet(request: Request, ctx: WebContext) -> Response:
 ROUTES = [
     ("/raw/{snapshot_id:int}", raw),
     ("/screenshot/{snapshot_id:int}", screenshot),
+    ("/raw/{snapshot_id:int}/page/{page:int}.png", pdf_page),
     ("/document/{document_id:int}/evidence.zip", evidence),
     ("/static/app.css", stylesheet),
 ]

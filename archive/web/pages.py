@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from archive.blobs import BlobStore
+from archive.extract import sniff_kind
+from archive.filedocs import pdf_page_count
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
 from archive.queries import list_documents
@@ -15,6 +19,7 @@ from archive.reports.changes import recent_changes
 from archive.reports.coverage import LANGUAGES, build_coverage
 from archive.reports.render import sectors
 from archive.web.app import WebContext, html, not_found
+from archive.web.files import MAX_PREVIEW_PAGES
 from archive.web.timeline import timeline
 
 EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
@@ -129,9 +134,22 @@ def version(request: Request, ctx: WebContext) -> Response:
             .group_by(Document.id, Document.language)))
     index = next(i for i, o in enumerate(others) if o.id == v.id)
     previous = others[index - 1] if index else None
-    pdf = bool(snap and (snap.content_type or "").split(";")[0].strip().lower() == "application/pdf")
+    pdf = bool(snap and snap.sha256 and ctx.blobs.exists(snap.sha256) and
+           sniff_kind(ctx.blobs.get(snap.sha256), snap.content_type) == "pdf")
+    pages = _pages(ctx, snap.sha256) if pdf else 0
     return html(request, "version.html", v=v, doc=doc, snap=snap, server=server, previous=previous,
-                translations=translations, pdf=pdf, paragraphs=v.text.split("\n"))
+                translations=translations, pdf=pdf, pdf_pages=min(pages or 0, MAX_PREVIEW_PAGES),
+                pdf_more=(pages or 0) > MAX_PREVIEW_PAGES, paragraphs=v.text.split("\n"))
+
+
+@lru_cache(maxsize=512)
+def _page_count(sha256: str, blobs: BlobStore) -> int | None:
+    return pdf_page_count(blobs.get(sha256))
+
+
+def _pages(ctx: WebContext, sha256: str) -> int | None:
+    """A PDF's page count, read once per file (in the limited child)."""
+    return _page_count(sha256, ctx.blobs)
 
 
 ROUTES = [
