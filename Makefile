@@ -7,8 +7,11 @@ setup:
 demo: setup
 	.venv/bin/policy-archive demo
 
-test: setup
+test:
+	@bash scripts/setup.sh test
 	.venv/bin/python -m pytest -q
+	# the same suite again on a throwaway PostgreSQL server (tests/pg.py)
+	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 

@@ -248,6 +248,7 @@ class Recorder:
             doc.status = "unavailable"
             doc.last_failure = f"{reason}: {detail}" if detail else reason
         if doc is not None or cap.role == HOME:
-            self.failed_documents.append({"company": cap.company_id, "url": cap.url, "reason": reason})
+            self.failed_documents.append({"company": cap.company_id, "url": cap.url, "reason": reason,
+                                          "detail": detail})
         log.warning("failed %s %s: %s", cap.company_id, cap.url, detail or reason)
         return FAILED

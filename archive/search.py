@@ -1,4 +1,5 @@
-"""Full-text search over versions' text: SQLite FTS5 (migration 0005) where it exists, ILIKE elsewhere.
+"""Full-text search over versions' text: SQLite FTS5 (migration 0005), PostgreSQL's text search
+(migration 0007: a GIN index, the 'simple' configuration, words as prefixes), ILIKE elsewhere.
 
 A hit carries its passage as plain-text pieces ``(text, marked)``: nothing here is HTML, so the page
 that shows it escapes every piece and marks the matched words itself.
@@ -19,6 +20,8 @@ from archive.models import Document, Version
 _START, _END = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CONTEXT = 120
+# The expression migration 0007 indexes on PostgreSQL, repeated exactly so the index serves the query.
+_PG_DOCUMENT = "to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || text)"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,19 @@ def search(session: Session, query: str, limit: int = 50) -> list[Hit]:
             {"start": _START, "end": _END, "match": match, "limit": limit}).all()
         passages = {rowid: _pieces(snippet or "") for rowid, snippet in rows}
         order = [rowid for rowid, _ in rows]
+    elif session.get_bind().dialect.name == "postgresql":
+        words = _WORD.findall(query)[:12]
+        if not words:
+            return []
+        # Each word a quoted prefix lexeme ('данн':*): the query's own operators are never interpreted.
+        tsquery = " & ".join("'" + w.lower().replace("'", "") + "':*" for w in words)
+        rows = session.execute(text(
+            f"SELECT id, ts_headline('simple', text, q, :options) FROM versions, to_tsquery('simple', :q) AS q "
+            f"WHERE {_PG_DOCUMENT} @@ q ORDER BY ts_rank({_PG_DOCUMENT}, q) DESC, id DESC LIMIT :limit"),
+            {"q": tsquery, "limit": limit,
+             "options": f"StartSel={_START}, StopSel={_END}, MaxWords=35, MinWords=15, MaxFragments=1"}).all()
+        passages = {vid: _pieces(snippet or "") for vid, snippet in rows}
+        order = [vid for vid, _ in rows]
     else:
         words = _WORD.findall(query)[:12]
         if not words:

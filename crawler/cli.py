@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from config import ConfigError, check_config, load_config
-from crawler.run import EXIT_CONFIG, EXIT_OK, CrawlOptions
+from crawler.run import EXIT_CONFIG, EXIT_OK, EXIT_SOME_FAILED, CrawlOptions
 
 DEFAULT_CONFIG = "config/companies.yaml"
 
@@ -394,6 +394,103 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_runs(args) -> int:
+    from archive.db import Database
+    from archive.runs import ATTENTION_RUNS, last_runs, needs_attention
+
+    _, db_url = _paths(args)
+    db = Database(db_url)
+    runs = last_runs(db, args.limit)
+    if args.json:
+        import json
+
+        with db.session() as session:
+            attention = needs_attention(session, args.attention_runs)
+        print(json.dumps({
+            "runs": [{"id": r.id, "started_at": r.started_at.isoformat(),
+                      "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status,
+                      "exit_code": r.exit_code, "campaign": r.campaign, **(r.summary or {})} for r in runs],
+            "needs_attention": [{**a.__dict__, "failing_since": a.failing_since.isoformat()} for a in attention],
+        }, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{'run':>5}  {'started (UTC)':<16}  {'took':>6}  {'status':<9} {'exit':>4}  {'pages':>5}  "
+          f"{'new ver.':>8}  {'failed':>6}")
+    for r in runs:
+        s = r.summary or {}
+        took = f"{(r.finished_at - r.started_at).total_seconds():.0f}s" if r.finished_at else "–"
+        print(f"{r.id:>5}  {r.started_at:%Y-%m-%d %H:%M}  {took:>6}  {r.status:<9} "
+              f"{'' if r.exit_code is None else r.exit_code:>4}  {s.get('pages_fetched', ''):>5}  "
+              f"{s.get('new_versions', ''):>8}  {len(s.get('failed_documents', [])):>6}")
+    if not runs:
+        print("no crawl has run yet")
+    with db.session() as session:
+        attention = needs_attention(session, args.attention_runs)
+    db.close()
+    if attention:
+        print(f"\nneeds attention: {len(attention)} URL(s) failing in {args.attention_runs}+ runs in a row")
+        for a in attention:
+            what = f"document {a.document_id}" if a.document_id else a.role
+            print(f"  {a.company_id}  {a.url}  ({what}; {a.runs} runs since {a.failing_since:%Y-%m-%d}): "
+                  f"{a.detail or a.failure}")
+    elif runs:
+        print(f"\nneeds attention: nothing (no URL has failed {ATTENTION_RUNS} runs in a row)")
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from archive.blobs import BlobStore
+    from archive.db import Database
+    from archive.integrity import verify
+
+    data_dir, db_url = _paths(args)
+    if not data_dir.exists():
+        print(f"policy-archive: no archive in {data_dir}", file=sys.stderr)
+        return EXIT_CONFIG
+    db = Database(db_url)
+    result = verify(db, BlobStore(data_dir / "blobs"))
+    db.close()
+    print(f"checked {result.blobs} blobs ({result.bytes / 2**20:.1f} MB) and {result.versions} versions")
+    for note in result.notes:
+        print(f"note: {note}")
+    for problem in result.problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    print("the archive is whole" if result.ok else f"{len(result.problems)} kind(s) of problem found")
+    return EXIT_OK if result.ok else EXIT_SOME_FAILED
+
+
+def cmd_backup(args) -> int:
+    from archive.blobs import BlobStore
+    from archive.db import Database
+    from archive.integrity import backup
+
+    data_dir, db_url = _paths(args)
+    db = Database(db_url)
+    try:
+        done = backup(db, BlobStore(data_dir / "blobs"), Path(args.out))
+    except (OSError, RuntimeError) as exc:
+        print(f"policy-archive: backup failed: {exc}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    finally:
+        db.close()
+    print(f"database: {done.database}\nblobs: {done.blobs_copied} copied, {done.blobs_present} already there")
+    return EXIT_OK
+
+
+def cmd_schedule(args) -> int:
+    from crawler.schedule import crontab, systemd
+
+    _load(args)  # a schedule for a config that does not load would fail every night
+    try:
+        hour, minute = (int(x) for x in args.at.split(":"))
+        assert 0 <= hour < 24 and 0 <= minute < 60
+    except (ValueError, AssertionError):
+        print(f"policy-archive: --at wants HH:MM, got {args.at!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    make = systemd if args.systemd else crontab
+    print(make(Path(args.config), Path(args.data_dir), hour, minute), end="")
+    return EXIT_OK
+
+
 def _quiet_libraries(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or record.name.startswith("policy_archive")
 
@@ -491,6 +588,25 @@ def build_parser() -> argparse.ArgumentParser:
                    "needs web.token in the config)")
     p.add_argument("--port", type=int, default=8000, help="default: %(default)s")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("runs", help="the last crawls (from the run records) and what needs attention")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--attention-runs", type=int, default=3, metavar="N",
+                   help="list URLs failing in N runs in a row (default: %(default)s)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("verify", help="re-hash every blob, check the database against the blob store")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("backup", help="a consistent copy of the database and the blob store")
+    p.add_argument("out", metavar="OUT", help="a folder; a second backup into it copies only new blobs")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("schedule", help="print a crontab line (or --systemd units) for a daily crawl")
+    p.add_argument("--at", default="03:17", metavar="HH:MM", help="time of day (default: %(default)s)")
+    p.add_argument("--systemd", action="store_true", help="a systemd service + timer instead of a crontab line")
+    p.set_defaults(func=cmd_schedule)
     return parser
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from archive.blobs import BlobStore
 from archive.db import Database
 from archive.recorder import Recorder
-from archive.runs import finish_run, start_run
+from archive.runs import ATTENTION_RUNS, finish_run, needs_attention, start_run
 from config import Config
 
 log = logging.getLogger("policy_archive.crawl")
@@ -114,9 +114,19 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     code = EXIT_SOME_FAILED if recorder.failed_documents else EXIT_OK
+    with db.session() as session:
+        attention = needs_attention(session)
+    summary["needs_attention"] = [{"company": a.company_id, "url": a.url, "runs": a.runs,
+                                   "failing_since": a.failing_since.isoformat(), "reason": a.failure}
+                                  for a in attention]
     finish_run(db, run_id, code, summary, opts.data_dir / "runs")
     db.close()
     print(format_summary(run_id, summary))
+    if attention:
+        print(f"needs attention: {len(attention)} URL(s) failing in {ATTENTION_RUNS}+ runs in a row "
+              "(policy-archive runs lists them)")
+        for a in attention[:10]:
+            print(f"  {a.company_id}  {a.url}: {a.detail or a.failure} (since {a.failing_since:%Y-%m-%d})")
     return code
 
 

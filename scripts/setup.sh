@@ -10,7 +10,10 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-for package in tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus poppler-utils; do
+packages=(tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus poppler-utils)
+# `setup.sh test`: also PostgreSQL, which the test suite's second pass starts a throwaway server of.
+[ "${1:-}" = "test" ] && packages+=(postgresql)
+for package in "${packages[@]}"; do
   installed "$package" || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import insert
+from sqlalchemy import text as sql
 
 from archive.blobs import BlobStore
 from archive.changelog import DIFFER, summarise
@@ -51,7 +52,7 @@ def _text(lang: str, seed: int, edition: int, clauses: int = 30) -> str:
 
 
 def seed(root: Path, *, companies: int, documents: int, snapshots: int, versions_per_document: int = 3,
-         rng_seed: int = 5) -> tuple[Path, Path]:
+         rng_seed: int = 5, url: str | None = None) -> tuple[Path, Path]:
     """Write a config and fill an archive (database and a few blobs) under ``root``; return both paths."""
     rng = random.Random(rng_seed)
     config, data = root / "companies.yaml", root / "data"
@@ -64,7 +65,7 @@ def seed(root: Path, *, companies: int, documents: int, snapshots: int, versions
         "companies": [{"id": cid, "name": f"Company {i}", "sector": SECTORS[i % 3],
                        "homepage": f"https://{cid}.example.kz/"} for i, cid in enumerate(ids)],
     }, sort_keys=False), encoding="utf-8")
-    db = Database(database_url(data))
+    db = Database(url or database_url(data))
     blobs = BlobStore(data / "blobs")
     bodies = [blobs.put(f"<html><body>page {n}</body></html>".encode())[0] for n in range(50)]
     captures = max(versions_per_document, snapshots // (per_company * companies))
@@ -121,6 +122,10 @@ def seed(root: Path, *, companies: int, documents: int, snapshots: int, versions
                             (TextChange, list(change_rows.values()))):
             for n in range(0, len(rows), 5000):
                 session.execute(insert(model), rows[n:n + 5000])
+        if session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequences past them
+            for table in ("runs", "documents", "snapshots", "versions"):
+                session.execute(sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))
         session.commit()
     db.close()
     return config, data

@@ -12,11 +12,34 @@ from pathlib import Path
 import pytest
 import yaml
 
+from archive.db import database_url
+from tests.pg import ENV as PG_ENV
+from tests.pg import new_database
+
 REPO = Path(__file__).resolve().parent.parent
 
 # The short allow-list tests use: the loopback addresses our fixture sites listen on, and no more.
 # 127.0.0.99 is deliberately outside it: the refusal tests listen there.
 TEST_ALLOW = ["127.0.0.1/32", "127.0.0.2/31", "127.0.0.4/31"]
+
+
+_DATABASES: dict[Path, str] = {}
+
+
+def db_url(data_dir: Path) -> str:
+    """The database of the archive in ``data_dir``: SQLite in it, or (in the suite's PostgreSQL pass,
+    ``python -m tests.pg -- pytest``) a fresh PostgreSQL database of its own, the same on every call."""
+    server = os.environ.get(PG_ENV)
+    if not server:
+        return database_url(data_dir)
+    key = Path(data_dir).resolve()
+    if key not in _DATABASES:
+        _DATABASES[key] = new_database(server)
+    return _DATABASES[key]
+
+
+def on_postgresql() -> bool:
+    return bool(os.environ.get(PG_ENV))
 
 
 @dataclass
@@ -53,8 +76,7 @@ class Archive:
         return self.config
 
     def cli(self, *args: str, timeout: float = 300, env: dict | None = None) -> Result:
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-        full_env.pop("POLICY_ARCHIVE_DB", None)
+        full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
              *args],
@@ -62,21 +84,24 @@ class Archive:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def start_crawl(self, *args: str) -> subprocess.Popen:
+    def start_crawl(self, *args: str, output=subprocess.PIPE) -> subprocess.Popen:
         """A crawl in the background, for tests that act on it while it runs."""
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("POLICY_ARCHIVE_DB", None)
+        env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env()}
         return subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
-             "crawl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+             "crawl", *args], stdout=output, stderr=output, text=True, env=env, cwd=REPO)
+
+    def _db_env(self) -> dict[str, str]:
+        """POLICY_ARCHIVE_DB for the CLI: this archive's own database, never one from the caller's shell."""
+        return {"POLICY_ARCHIVE_DB": db_url(self.data)}
 
     def crawl(self, *args: str, **kw) -> Result:
         return self.cli("crawl", *args, **kw)
 
     def db(self):
-        from archive.db import Database, database_url
+        from archive.db import Database
 
-        return Database(database_url(self.data))
+        return Database(db_url(self.data))
 
 
 @pytest.fixture

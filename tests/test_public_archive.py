@@ -303,9 +303,10 @@ def test_an_archive_made_before_0004_migrates_with_every_document_current(tmp_pa
     from alembic.config import Config as AlembicConfig
     from sqlalchemy import create_engine
 
-    from archive.db import MIGRATIONS, Database, database_url
+    from archive.db import MIGRATIONS, Database
+    from tests.conftest import db_url
 
-    url = database_url(tmp_path)
+    url = db_url(tmp_path)
     engine = create_engine(url)
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))

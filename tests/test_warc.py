@@ -16,12 +16,13 @@ from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.blobs import BlobStore
-from archive.db import Database, database_url
+from archive.db import Database
 from archive.models import Snapshot, Version
 from archive.recorder import Recorder
 from archive.records import HOME, RENDERED, Capture, Link
 from archive.runs import start_run
 from archive.warc import Selection, export_warc_file, parse_when, payload_digest
+from tests.conftest import db_url
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
 WARCIO = Path(sys.executable).parent / "warcio"
@@ -82,7 +83,7 @@ class Built:
 
 
 def build(data: Path) -> Built:
-    return Built(Database(database_url(data)), BlobStore(data / "blobs"), data)
+    return Built(Database(db_url(data)), BlobStore(data / "blobs"), data)
 
 
 SHELL = '<!doctype html><html><body><div id="root"></div><script src="/app.js"></script></body></html>'

@@ -24,13 +24,12 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from archive.blobs import BlobStore
-from archive.db import database_url
 from archive.models import Document, Snapshot, Version
 from archive.web.app import SANDBOX_CSP, create_app
 from config import load_config
 from crawler.demo import start_demo_web
 from crawler.demo.run import write_demo_config
-from tests.conftest import REPO, Archive
+from tests.conftest import REPO, Archive, db_url
 from tests.test_filedocs import fixture
 
 # The README's screenshots: rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a test run
@@ -97,7 +96,7 @@ def seeded(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(seeded):
     archive, _ = seeded
-    app = create_app(load_config(archive.config), archive.data, database_url(archive.data))
+    app = create_app(load_config(archive.config), archive.data, db_url(archive.data))
     with TestClient(app) as c:
         yield c
 
@@ -236,7 +235,7 @@ def test_reports_feeds_and_evidence_download(seeded, client):
 def test_a_token_is_checked_on_every_request(seeded):
     archive, _ = seeded
     cfg = load_config(archive.config)
-    app = create_app(cfg, archive.data, database_url(archive.data), token="s3cret-token-0123456789")
+    app = create_app(cfg, archive.data, db_url(archive.data), token="s3cret-token-0123456789")
     with TestClient(app) as c:
         assert c.get("/").status_code == 401
         assert c.get("/raw/1").status_code == 401
@@ -262,7 +261,7 @@ def server_url(seeded):
     from archive.web.server import bound_port, make_server
 
     archive, _ = seeded
-    server = make_server(load_config(archive.config), archive.data, database_url(archive.data), "127.0.0.1", 0)
+    server = make_server(load_config(archive.config), archive.data, db_url(archive.data), "127.0.0.1", 0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -358,15 +357,16 @@ def test_the_overview_is_kept_between_crawls_and_rebuilt_after_one(tmp_path):
     from archive.db import Database
     from tests.bench_ui import _text, seed
 
-    config, data = seed(tmp_path, companies=3, documents=30, snapshots=150)  # captured until yesterday
-    app = create_app(load_config(config), data, database_url(data))
+    url = db_url(tmp_path / "data")
+    config, data = seed(tmp_path, companies=3, documents=30, snapshots=150, url=url)  # until yesterday
+    app = create_app(load_config(config), data, url)
     today = f"/?since={date.today()}"
     counted = re.compile(r"substantive change since [0-9-]+ \((\d+) document")
     with TestClient(app) as c:
         assert counted.search(c.get(today).text).group(1) == "0"
         assert counted.search(c.get(today).text).group(1) == "0"
         assert len(app.state.ctx.cache) == 1  # the second answer came from the memo
-        db = Database(database_url(data))
+        db = Database(url)
         with db.session() as s:  # what a crawl today would add: a new version of document 1
             doc = s.get(Document, 1)
             when = datetime.utcnow().replace(microsecond=0)

@@ -11,8 +11,10 @@ if connection is None:
 
 
 def include_name(name, type_, _parent_names) -> bool:
-    """The FTS5 index (0005, SQLite only) and its shadow tables are not models: autogenerate skips them."""
-    return not (type_ == "table" and name and name.startswith("versions_fts"))
+    """The search indexes are not models: autogenerate skips them (0005's FTS5 table and its shadow
+    tables on SQLite, 0007's GIN index on PostgreSQL)."""
+    return not ((type_ == "table" and name and name.startswith("versions_fts"))
+                or (type_ == "index" and name == "ix_versions_search"))
 
 
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,

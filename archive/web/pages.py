@@ -18,6 +18,7 @@ from archive.queries import list_documents
 from archive.reports.changes import recent_changes
 from archive.reports.coverage import LANGUAGES, build_coverage
 from archive.reports.render import sectors
+from archive.runs import ATTENTION_RUNS, needs_attention
 from archive.web.app import WebContext, html, not_found
 from archive.web.files import MAX_PREVIEW_PAGES
 from archive.web.timeline import timeline
@@ -46,9 +47,10 @@ def overview(request: Request, ctx: WebContext) -> Response:
         since = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)).replace(
             hour=0, minute=0, second=0, microsecond=0)
     with ctx.session() as session:
-        coverage, changed = ctx.memo(session, ("overview", campaign and campaign.name, since), lambda: (
+        coverage, changed, attention = ctx.memo(session, ("overview", campaign and campaign.name, since), lambda: (
             build_coverage(session, ctx.cfg, campaign),
-            {c["document_id"] for c in recent_changes(session, since=since)}))
+            {c["document_id"] for c in recent_changes(session, since=since)},
+            needs_attention(session)))
     types = list(ctx.cfg.coverage.expected)
     rows = []
     for sector, companies in sectors(coverage):
@@ -74,7 +76,8 @@ def overview(request: Request, ctx: WebContext) -> Response:
                          "depth": max(known) if known else None,
                          "easy": bool(known) and max(known) <= EASY_DEPTH and None not in depths})
     return html(request, "overview.html", coverage=coverage, rows=rows, types=types, languages=LANGUAGES,
-                campaign=campaign, since=since.date().isoformat(), changed=len(changed))
+                campaign=campaign, since=since.date().isoformat(), changed=len(changed),
+                attention=attention, attention_runs=ATTENTION_RUNS)
 
 
 def company(request: Request, ctx: WebContext) -> Response:
