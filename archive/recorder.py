@@ -15,6 +15,7 @@ Rules (Open Terms Archive's "snapshot is not version", made cheap for re-crawls)
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -42,6 +43,17 @@ NEW_PAGE = "new_page"  # a homepage or hub page with new bytes
 FAILED = "failed"
 
 
+def storage_full(exc: BaseException) -> bool:
+    """Did this write fail because the disk is full (or a quota, a file size limit, a failing disk)?"""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    # SQLite says SQLITE_FULL, or SQLITE_IOERR when a write past the size limit fails; PostgreSQL's
+    # server says "could not extend file ... No space left on device". Either way nothing more can
+    # be stored safely, and the run stops.
+    message = str(exc).lower()
+    return any(m in message for m in ("database or disk is full", "disk i/o error", "no space left on device"))
+
+
 class Recorder:
     """Records captures of one run; one instance per run, used from one thread."""
 
@@ -55,6 +67,8 @@ class Recorder:
         self.counts: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
         self.failed_documents: list[dict] = []
+        # Set when a write failed for want of space: the run stops, what was committed stays.
+        self.storage_full: str | None = None
         self.bytes_stored = 0
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from archive.recorder import storage_full
 from archive.records import DOCUMENT, Capture
 
 log = logging.getLogger("policy_archive.crawl")
@@ -64,11 +65,21 @@ class ArchivePipeline:
     async def process_item(self, item):
         if not isinstance(item, Capture):
             return item
+        if self.recorder.storage_full:
+            return item  # the run is stopping: the disk is full
         try:
             outcome = await asyncio.wrap_future(self.worker.submit(self.recorder.record, item))
-        except Exception as exc:  # one capture's storage problem must not end the run
+        except Exception as exc:  # one capture's storage problem must not end the run...
+            if storage_full(exc):  # ...unless no capture can be stored any more
+                self.recorder.storage_full = f"{type(exc).__name__}: {exc}"
+                log.error("the disk is full (%s): stopping the crawl; everything archived before is intact",
+                          exc)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_full"))
+                return item
             log.error("could not archive %s: %s", item.url, exc)
             self.recorder.failures["archive_error"] += 1
+            self.recorder.failed_documents.append({"company": item.company_id, "url": item.url,
+                                                   "reason": "archive_error", "detail": str(exc)[:300]})
             outcome = "archive_error"
         self.progress.update(item, outcome, self.recorder.counts)
         return item

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archive.blobs import BlobStore
 from archive.db import Database
-from archive.recorder import Recorder
+from archive.recorder import Recorder, storage_full
 from archive.runs import ATTENTION_RUNS, finish_run, needs_attention, start_run
 from config import Config
 
@@ -27,6 +27,7 @@ EXIT_OK = 0  # every capture succeeded, or nothing to do (outside every campaign
 EXIT_SOME_FAILED = 1  # the run completed, but some documents or homepages could not be captured
 EXIT_CONFIG = 2  # the config file is invalid (or the command line is)
 EXIT_LOCKED = 3  # another crawl holds the lock on this data directory
+EXIT_STORAGE_FULL = 4  # the disk filled up: the run stopped, what was archived before it is intact
 
 
 @dataclass
@@ -70,6 +71,13 @@ def crawl(cfg: Config, opts: CrawlOptions) -> int:
     except Locked as exc:
         print(f"policy-archive: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except Exception as exc:
+        if not storage_full(exc):
+            raise
+        # Full before the crawl began (the lock file, the run record): nothing was written.
+        print(f"policy-archive: the disk holding {opts.data_dir} is full ({exc}); nothing was crawled. "
+              "Free some space and run it again.", file=sys.stderr)
+        return EXIT_STORAGE_FULL
 
 
 def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
@@ -114,14 +122,28 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     code = EXIT_SOME_FAILED if recorder.failed_documents else EXIT_OK
-    with db.session() as session:
-        attention = needs_attention(session)
-    summary["needs_attention"] = [{"company": a.company_id, "url": a.url, "runs": a.runs,
-                                   "failing_since": a.failing_since.isoformat(), "reason": a.failure}
-                                  for a in attention]
-    finish_run(db, run_id, code, summary, opts.data_dir / "runs")
-    db.close()
+    if recorder.storage_full:
+        code = EXIT_STORAGE_FULL
+        summary["storage_full"] = recorder.storage_full
+    try:
+        with db.session() as session:
+            attention = needs_attention(session)
+        summary["needs_attention"] = [{"company": a.company_id, "url": a.url, "runs": a.runs,
+                                       "failing_since": a.failing_since.isoformat(), "reason": a.failure}
+                                      for a in attention]
+        finish_run(db, run_id, code, summary, opts.data_dir / "runs")
+    except Exception as exc:
+        if not (recorder.storage_full or storage_full(exc)):
+            raise
+        code, attention = EXIT_STORAGE_FULL, []
+        recorder.storage_full = recorder.storage_full or str(exc)
+    finally:
+        db.close()
     print(format_summary(run_id, summary))
+    if recorder.storage_full:
+        print(f"policy-archive: the disk holding {opts.data_dir} is full ({recorder.storage_full}). The crawl "
+              "stopped; everything archived before is intact (policy-archive verify checks it). Free some "
+              "space and run it again.", file=sys.stderr)
     if attention:
         print(f"needs attention: {len(attention)} URL(s) failing in {ATTENTION_RUNS}+ runs in a row "
               "(policy-archive runs lists them)")

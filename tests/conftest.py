@@ -75,12 +75,12 @@ class Archive:
         self.config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
         return self.config
 
-    def cli(self, *args: str, timeout: float = 300, env: dict | None = None) -> Result:
+    def cli(self, *args: str, timeout: float = 300, env: dict | None = None, preexec_fn=None) -> Result:
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
              *args],
-            capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO,
+            capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO, preexec_fn=preexec_fn,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

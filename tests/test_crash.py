@@ -92,3 +92,39 @@ def test_sigkill_mid_crawl_leaves_a_consistent_archive_that_the_next_run_complet
         versions = list(s.scalars(select(Version)))
         assert len(versions) == N_DOCS  # each document once, however many runs were cut short
     db.close()
+
+
+def test_a_full_disk_stops_the_crawl_with_a_clear_error_and_damages_nothing(archive):
+    """The crawl runs with a file size limit (RLIMIT_FSIZE: a write past it fails as on a full disk)."""
+    import resource
+
+    site = _site(slow=False)
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], concurrent_per_host=2)
+        assert archive.crawl().code == 0
+        db = archive.db()
+        with db.session() as s:
+            before = {v.id: v.text_sha256 for v in s.scalars(select(Version))}
+        db.close()
+        # Every document grows past what the disk can still take.
+        for n in range(N_DOCS):
+            site.routes[f"/docs/{n}"] = Route(body=policy_page(f"Публичная оферта № {n}",
+                                                               [*RU_CLAUSES * 60, f"Новая редакция {n}."]))
+
+        def small_disk():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
+
+        full = archive.crawl(preexec_fn=small_disk)
+        assert full.code == 4, full.out + full.err
+        assert "is full" in full.err and "everything archived before is intact" in full.err
+        assert "Traceback" not in full.err
+        _assert_consistent(archive)
+        db = archive.db()
+        with db.session() as s:
+            assert {v.id: v.text_sha256 for v in s.scalars(select(Version)) if v.id in before} == before
+        db.close()
+        # With space again, the next run archives the new editions.
+        again = archive.crawl()
+        assert again.code == 0, again.out + again.err
+        assert f"new versions: {N_DOCS}" in again.out
+        _assert_consistent(archive)
