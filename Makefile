@@ -15,6 +15,8 @@ test:
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
+# Figures, not assertions: 1,000 documents on 100 hosts (three crawls), 200 rendered pages, the UI on 10,000 documents.
 bench: setup
-	.venv/bin/python -m tests.bench
+	.venv/bin/python -m tests.bench --docs 1000 --hosts 100
+	.venv/bin/python -m tests.bench --render 200
 	.venv/bin/python -m tests.bench_ui

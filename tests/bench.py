@@ -1,8 +1,10 @@
 """``make bench``: crawl a generated web of static policy pages on loopback and print the figures.
 
-    python -m tests.bench [--docs 500] [--hosts 10] [--kb 58]
+    python -m tests.bench [--docs 1000] [--hosts 100] [--kb 58]
+    python -m tests.bench --render 200
 
-Three crawls of the same web: first, unchanged, and with 10% of the documents changed. Prints
+Three crawls of the same web (policy pages of ~58 KB, every tenth a PDF): first, unchanged, and
+with 10% of the documents changed. ``--render N``: N app-shell pages that only Chromium shows. Prints
 documents/second, peak memory of the crawl process, bytes stored, and versions found.
 Figures only: nothing here asserts a time.
 """
@@ -21,10 +23,25 @@ import psutil
 
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import Archive, company
-from tests.pages import RU_CLAUSES, home_page, policy_page
+from tests.pages import RU_CLAUSES, home_page, policy_page, text_pdf
 
 TYPES = ["Публичная оферта", "Политика конфиденциальности", "Пользовательское соглашение",
          "Политика обработки персональных данных", "Кодекс деловой этики"]
+
+
+PDF_EVERY = 10  # every tenth document is a PDF (a real text layer, read in the sandboxed child)
+EN_CLAUSES = ["The operator processes the personal data of users only for the purposes set out in this policy.",
+              "Users are notified of changes to this policy by e-mail ten calendar days in advance.",
+              "Personal data is kept no longer than five years after the end of the contract.",
+              "The operator does not transfer personal data to third parties without the user's consent."]
+
+
+def _route(host: int, n: int, kb: int, edition: int = 1) -> Route:
+    if n % PDF_EVERY == PDF_EVERY - 1:
+        rng = random.Random(host * 100_000 + n)
+        clauses = [f"{k + 1}. {rng.choice(EN_CLAUSES)} (edition {edition}, document {n})" for k in range(kb * 8)]
+        return Route(body=text_pdf(f"Privacy policy {n}", clauses), content_type="application/pdf")
+    return Route(body=_document(host, n, kb, edition))
 
 
 def _document(host: int, n: int, kb: int, edition: int = 1) -> str:
@@ -44,7 +61,7 @@ def build_web(hosts: int, docs_per_host: int, kb: int) -> list[FixtureSite]:
             "/": Route(body=home_page({"/documents/": "Документы"})),
             "/documents/": Route(body=home_page(links, title="Документы")),
         }
-        routes.update({f"/docs/{n}": Route(body=_document(h, n, kb)) for n in range(docs_per_host)})
+        routes.update({f"/docs/{n}": _route(h, n, kb) for n in range(docs_per_host)})
         sites.append(FixtureSite(routes=routes))
     return sites
 
@@ -118,8 +135,8 @@ def _crawl(archive: Archive) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=500)
-    parser.add_argument("--hosts", type=int, default=10)
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--kb", type=int, default=58)
     parser.add_argument("--render", type=int, default=0, help="also crawl N JavaScript-rendered pages")
     args = parser.parse_args()
@@ -145,14 +162,15 @@ def main() -> None:
             changed = random.Random(7).sample(range(docs), docs // 10)
             for k in changed:
                 h, n = divmod(k, per_host)
-                sites[h].routes[f"/docs/{n}"] = Route(body=_document(h, n, args.kb, edition=2))
+                sites[h].routes[f"/docs/{n}"] = _route(h, n, args.kb, edition=2)
             third = _crawl(archive)
             rows.append((f"{len(changed)} documents changed", third))
     finally:
         for server in servers:
             server.stop()
 
-    print(f"\n{docs} documents of ~{args.kb} KB on {args.hosts} hosts (+{2 * args.hosts} homepages and hubs)\n")
+    print(f"\n{docs} documents of ~{args.kb} KB on {args.hosts} hosts, {docs // PDF_EVERY} of them PDFs "
+          f"(+{2 * args.hosts} homepages and hubs)\n")
     print(f"{'crawl':<26}{'seconds':>9}{'docs/s':>9}{'new versions':>14}{'bytes stored':>15}{'peak RSS MB':>13}")
     for label, r in rows:
         print(f"{label:<26}{r['seconds']:>9.2f}{docs / r['seconds']:>9.1f}{r['new_versions']:>14}"

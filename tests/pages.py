@@ -38,3 +38,41 @@ def home_page(links: dict[str, str], *, title: str = "Главная", head: str
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
             f"<body><header><a href=\"/credits\">Кредиты</a> <a href=\"/news\">Новости</a></header>"
             f"<main><p>Добро пожаловать.</p></main><footer>{anchors}</footer></body></html>")
+
+
+def text_pdf(title: str, paragraphs: list[str], lines_per_page: int = 45) -> bytes:
+    """A real PDF with a text layer (Helvetica, Latin text), written by hand: for benchmarks that
+    need thousands of distinct PDFs without a PDF library."""
+    def escape(s: str) -> str:
+        latin = s.encode("latin-1", "replace").decode("latin-1")
+        return latin.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    lines = [title, ""]
+    for paragraph in paragraphs:
+        words, line = paragraph.split(), ""
+        for word in words:
+            if len(line) + len(word) > 90:
+                lines.append(line)
+                line = ""
+            line = f"{line} {word}".strip()
+        lines += [line, ""]
+    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for page in pages:
+        body = "BT /F1 10 Tf 50 800 Td 13 TL " + " ".join(f"({escape(t)}) '" for t in page) + " ET"
+        objects.append(f"<< /Length {len(body)} >>\nstream\n{body}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {len(objects)} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{obj}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
