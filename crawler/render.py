@@ -34,9 +34,6 @@ BLOCKING_STATUSES = frozenset({403, 406, 429, 502, 503})
 MIN_VISIBLE_CHARS = 400  # a policy page shows more text than this; an app shell shows less
 MIN_LINKS = 3  # a homepage or hub with fewer links and some script builds its links in script
 _APP_ROOT = re.compile(rb'<(div|main)[^>]+id=["\']?(root|app|__next|__nuxt|q-app|main-app)["\'\s>]', re.I)
-# Pages rendered in one browser context before the next gets a fresh one: a context lived for a
-# whole run grew Chromium's memory by 40% over 200 pages; recycled, it stays flat.
-PAGES_PER_CONTEXT = 50
 # A page is ready when its body shows a document's worth of text (or the wait times out).
 TEXT_READY = f"() => document.body && document.body.innerText.trim().length > {MIN_VISIBLE_CHARS}"
 
@@ -139,21 +136,19 @@ class RenderMiddleware:
     """Sends pages that need it through Chromium and packs the result into one response."""
 
     def __init__(self, policies: dict[str, str], default: str, allow: list[str], wait_ms: int,
-                 max_bytes: int, context: dict | None = None):
+                 max_bytes: int):
         self.policies = policies
         self.default = default
         self.guard = PageGuard(allow)
         self.wait_ms = wait_ms
         self.max_bytes = max_bytes
-        self.context = context or {}
-        self.renders = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         return cls(s.getdict("POLICY_ARCHIVE_RENDER"), s.get("POLICY_ARCHIVE_RENDER_DEFAULT", "auto"),
                    s.getlist("POLICY_ARCHIVE_ALLOW_PRIVATE"), s.getint("POLICY_ARCHIVE_RENDER_WAIT_MS", 5000),
-                   s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"))
+                   s.getint("DOWNLOAD_MAXSIZE"))
 
     def _policy(self, request) -> str:
         return self.policies.get(request.meta.get("company"), self.default)
@@ -165,15 +160,12 @@ class RenderMiddleware:
             "page_guard": self.guard,
             "playwright": True,
             "playwright_include_page": True,
-            "playwright_context": f"render-{self.renders // PAGES_PER_CONTEXT}",
-            "playwright_context_kwargs": self.context,
             "playwright_page_init_callback": "crawler.render.init_page",
             # The DOM, not every last image: a page that never stops loading still renders.
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
             # A timeout is already bounded; a second try would double the bound.
             "dont_retry": True,
         }
-        self.renders += 1
         for key in ("redirect_urls", "redirect_times", "redirect_reasons"):
             meta.pop(key, None)
         # The plain request may carry validators from the archive; a browser with an empty cache
@@ -199,22 +191,12 @@ class RenderMiddleware:
         page = request.meta.pop("playwright_page", None)
         if page is not None and not page.is_closed():
             await page.close()  # scrapy-playwright leaves pages it handed to us open on failure
-            await self._retire_context(request, page)
         # A server that resets plain clients may still serve a browser.
         name = type(exception).__name__
         if ("render" not in request.meta and self._policy(request) == "auto"
                 and name in ("ResponseFailed", "ConnectionLost", "DownloadFailedError", "ResponseDataLossError")):
             return self._render_request(request, "plain_client_reset")
         return None
-
-    async def _retire_context(self, request, page) -> None:
-        """Close an older generation's context once its last page is done."""
-        generation = int(request.meta.get("playwright_context", "render-0").rsplit("-", 1)[1])
-        if generation < (self.renders - 1) // PAGES_PER_CONTEXT and not page.context.pages:
-            try:
-                await page.context.close()
-            except Exception as exc:  # already closed by a browser restart: nothing to free
-                log.debug("closing an old browser context: %s", exc)
 
     async def _finish(self, request, response):
         """Let the page settle (bounded), keep its DOM, screenshot and original bytes, close it."""
@@ -249,7 +231,6 @@ class RenderMiddleware:
             dom = (await page.content()).encode("utf-8")
         finally:
             await page.close()
-            await self._retire_context(request, page)
         if max(len(dom), len(rendering.original_body)) > self.max_bytes:
             raise RenderFailed(f"too_large: the rendered page exceeds crawl.max_response_bytes ({self.max_bytes})")
         headers = {k: v for k, v in response.headers.items() if k.lower() not in (b"content-length", b"content-type")}

@@ -62,8 +62,9 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) 
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl.chromium, "headless": True, "args": CHROMIUM_ARGS},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.download_timeout * 1000,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": crawl.render_pages,
-        # Browser contexts are made by the render middleware, a fresh one every few dozen pages.
-        "POLICY_ARCHIVE_RENDER_CONTEXT": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
-                                          "service_workers": "block", "accept_downloads": True},
+        "PLAYWRIGHT_CONTEXTS": {
+            "default": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
+                        "service_workers": "block", "accept_downloads": True},
+        },
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     }

@@ -28,8 +28,13 @@ python=${PYTHON:-python3}
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored\|WheelFile\|^ *!!\|^ *$" || true
+  # pip and setuptools talk a lot; their output is kept in .venv/install.log and shown only on failure.
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[test]'; } \
+      > .venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "setup: installing the Python packages failed (log above, also in .venv/install.log)" >&2
+    exit 1
+  fi
   .venv/bin/python -c "import scrapy, trafilatura, sqlalchemy, pypdf, docx" # fail loudly if the install did not work
   rm -f .venv/.installed-*
   touch "$stamp"
