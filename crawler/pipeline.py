@@ -71,10 +71,11 @@ class ArchivePipeline:
             outcome = await asyncio.wrap_future(self.worker.submit(self.recorder.record, item))
         except Exception as exc:  # one capture's storage problem must not end the run...
             if storage_full(exc):  # ...unless no capture can be stored any more
-                self.recorder.storage_full = f"{type(exc).__name__}: {exc}"
-                log.error("the disk is full (%s): stopping the crawl; everything archived before is intact",
-                          exc)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_full"))
+                if not self.recorder.storage_full:  # captures already in flight fail the same way: say it once
+                    self.recorder.storage_full = f"{type(exc).__name__}: {exc}"
+                    log.error("the disk is full (%s): stopping the crawl; everything archived before is intact",
+                              exc)
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_full"))
                 return item
             log.error("could not archive %s: %s", item.url, exc)
             self.recorder.failures["archive_error"] += 1

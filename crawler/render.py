@@ -136,19 +136,20 @@ class RenderMiddleware:
     """Sends pages that need it through Chromium and packs the result into one response."""
 
     def __init__(self, policies: dict[str, str], default: str, allow: list[str], wait_ms: int,
-                 max_bytes: int):
+                 max_bytes: int, context: dict | None = None):
         self.policies = policies
         self.default = default
         self.guard = PageGuard(allow)
         self.wait_ms = wait_ms
         self.max_bytes = max_bytes
+        self.context = context or {}
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         return cls(s.getdict("POLICY_ARCHIVE_RENDER"), s.get("POLICY_ARCHIVE_RENDER_DEFAULT", "auto"),
                    s.getlist("POLICY_ARCHIVE_ALLOW_PRIVATE"), s.getint("POLICY_ARCHIVE_RENDER_WAIT_MS", 5000),
-                   s.getint("DOWNLOAD_MAXSIZE"))
+                   s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"))
 
     def _policy(self, request) -> str:
         return self.policies.get(request.meta.get("company"), self.default)
@@ -160,6 +161,8 @@ class RenderMiddleware:
             "page_guard": self.guard,
             "playwright": True,
             "playwright_include_page": True,
+            "playwright_context": "render",
+            "playwright_context_kwargs": self.context,
             "playwright_page_init_callback": "crawler.render.init_page",
             # The DOM, not every last image: a page that never stops loading still renders.
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},

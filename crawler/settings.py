@@ -62,9 +62,9 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) 
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl.chromium, "headless": True, "args": CHROMIUM_ARGS},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.download_timeout * 1000,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": crawl.render_pages,
-        "PLAYWRIGHT_CONTEXTS": {
-            "default": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
-                        "service_workers": "block", "accept_downloads": True},
-        },
+        # No PLAYWRIGHT_CONTEXTS: with one declared, Chromium would start with every crawl. The render
+        # middleware names its context and passes these options, so the browser starts on first use.
+        "POLICY_ARCHIVE_RENDER_CONTEXT": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
+                                          "service_workers": "block", "accept_downloads": True},
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     }
