@@ -109,7 +109,7 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_error_and_damages_nothing(arch
         # Every document grows past what the disk can still take.
         for n in range(N_DOCS):
             site.routes[f"/docs/{n}"] = Route(body=policy_page(f"Публичная оферта № {n}",
-                                                               [*RU_CLAUSES * 60, f"Новая редакция {n}."]))
+                                                               [*RU_CLAUSES * 200, f"Новая редакция {n}."]))
 
         def small_disk():
             resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
