@@ -42,6 +42,26 @@ def on_postgresql() -> bool:
     return bool(os.environ.get(PG_ENV))
 
 
+def database_at(url: str, revision: str, *statements: str) -> None:
+    """An archive database migrated only to ``revision`` (as an older release left it), with
+    ``statements`` run on it: what migration tests open with today's code."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import create_engine, text
+
+    from archive.db import MIGRATIONS
+
+    engine = create_engine(url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
 @dataclass
 class Result:
     code: int
@@ -94,6 +114,17 @@ class Archive:
     def _db_env(self) -> dict[str, str]:
         """POLICY_ARCHIVE_DB for the CLI: this archive's own database, never one from the caller's shell."""
         return {"POLICY_ARCHIVE_DB": db_url(self.data)}
+
+    def sql(self, statement: str, **params) -> list[tuple]:
+        """One SQL statement on this archive's database (SQLite or PostgreSQL), committed; its rows."""
+        from sqlalchemy import text
+
+        db = self.db()
+        with db.engine.begin() as con:
+            result = con.execute(text(statement), params)
+            rows = [tuple(r) for r in result] if result.returns_rows else []
+        db.close()
+        return rows
 
     def crawl(self, *args: str, **kw) -> Result:
         return self.cli("crawl", *args, **kw)

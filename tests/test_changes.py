@@ -6,8 +6,6 @@ import json
 import re
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import text
-
 from archive.changelog import DIFFER
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import company
@@ -22,16 +20,6 @@ def page(title: str, clauses: list[str], edition: str, year: int, banner: str = 
     return (f'<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>{title}</title></head><body>'
             f"{banner}<main><h1>{title}</h1><p>{edition}</p>{items}</main><footer>© {year} Банк</footer>"
             "</body></html>")
-
-
-def _sql(archive, statement: str, **params) -> list[tuple]:
-    """One SQL statement on the archive's database (SQLite or PostgreSQL), committed."""
-    db = archive.db()
-    with db.engine.begin() as con:
-        result = con.execute(text(statement), params)
-        rows = [tuple(r) for r in result] if result.returns_rows else []
-    db.close()
-    return rows
 
 
 def _changes(archive, *args: str) -> dict:
@@ -69,7 +57,7 @@ def test_banner_footer_and_edition_date_changes_are_not_reported_a_real_change_o
         assert archive.crawl().code == 0
         assert archive.crawl().code == 0  # seen again: no second report of the same change
     # The crawl classified each change as it recorded the new version (what reports and the UI read).
-    assert sorted(_sql(archive, "SELECT kind, differ FROM text_changes")) == [("cosmetic", DIFFER),
+    assert sorted(archive.sql("SELECT kind, differ FROM text_changes")) == [("cosmetic", DIFFER),
                                                                               ("substantive", DIFFER)]
     report = _docs(_changes(archive))["privacy"]
     assert [c["kind"] for c in report["changes"]] == ["substantive"]
@@ -167,7 +155,7 @@ def test_campaign_compare_reports_what_changed_since_last_year(archive):
         # That crawl was last year's: move its timestamps into last year's window (a pinned clock).
         for table, column in (("snapshots", "fetched_at"), ("versions", "captured_at"),
                               ("documents", "first_seen"), ("documents", "last_captured")):
-            _sql(archive, f"UPDATE {table} SET {column} = :earlier",
+            archive.sql(f"UPDATE {table} SET {column} = :earlier",
                  earlier=datetime.combine(date.today() - timedelta(days=350), time(12)))
         site.routes["/privacy"] = Route(body=page(
             "Политика конфиденциальности", [c.replace("десять", "пять") for c in RU_CLAUSES], "", 2025))
@@ -197,7 +185,7 @@ def test_change_summaries_missing_from_the_table_are_computed_and_kept(archive):
         assert archive.crawl().code == 0
         site.routes["/terms"] = Route(body=page("Пользовательское соглашение", RU_CLAUSES[:-1], "", 2024))
         assert archive.crawl().code == 0
-    _sql(archive, "DELETE FROM text_changes")
+    archive.sql("DELETE FROM text_changes")
     (terms,) = _changes(archive)["documents"]
     assert [c["kind"] for c in terms["changes"]] == ["substantive"] and terms["changes"][0]["removed"]
-    assert _sql(archive, "SELECT kind FROM text_changes") == [("substantive",)]
+    assert archive.sql("SELECT kind FROM text_changes") == [("substantive",)]

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from archive.db import Database
 from archive.models import Base
-from tests.conftest import db_url, on_postgresql
+from tests.conftest import database_at, db_url, on_postgresql
 
 
 def include_name(name, type_, _parents) -> bool:
@@ -38,26 +38,14 @@ def test_reopening_is_idempotent_and_sqlite_uses_wal_and_foreign_keys(tmp_path):
 
 
 def test_an_archive_made_before_ocr_migrates_with_its_versions_marked_text(tmp_path):
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-    from sqlalchemy import create_engine
-
-    from archive.db import MIGRATIONS
-
     url = db_url(tmp_path)
-    engine = create_engine(url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        conn.execute(text("INSERT INTO documents (id, company_id, url, first_seen, last_captured, status) "
-                          "VALUES (1, 'bank', 'https://bank.kz/privacy', '2024-05-02', '2024-05-02', 'available')"))
-        conn.execute(text("INSERT INTO snapshots (id, company_id, document_id, role, url, final_url, fetched_at, "
-                          "outcome, kind) VALUES (1, 'bank', 1, 'document', 'u', 'u', '2024-05-02', 'new', 'server')"))
-        conn.execute(text("INSERT INTO versions (id, document_id, snapshot_id, captured_at, text, text_sha256, "
-                          "technical) VALUES (1, 1, 1, '2024-05-02', 'Политика', 'x', false)"))
-    engine.dispose()
+    database_at(url, "0001",
+                "INSERT INTO documents (id, company_id, url, first_seen, last_captured, status) "
+                "VALUES (1, 'bank', 'https://bank.kz/privacy', '2024-05-02', '2024-05-02', 'available')",
+                "INSERT INTO snapshots (id, company_id, document_id, role, url, final_url, fetched_at, "
+                "outcome, kind) VALUES (1, 'bank', 1, 'document', 'u', 'u', '2024-05-02', 'new', 'server')",
+                "INSERT INTO versions (id, document_id, snapshot_id, captured_at, text, text_sha256, "
+                "technical) VALUES (1, 1, 1, '2024-05-02', 'Политика', 'x', false)")
     db = Database(url)  # opening migrates to head
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT method FROM versions WHERE id = 1")).scalar() == "text"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from archive.blobs import BlobStore
@@ -25,15 +24,6 @@ def _site() -> FixtureSite:
         "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
         "/offer": Route(body=policy_page("Публичная оферта", [c.replace("данные", "сведения") for c in RU_CLAUSES])),
     })
-
-
-def _sql(archive: Archive, statement: str, **params) -> list[tuple]:
-    db = archive.db()
-    with db.engine.begin() as con:
-        result = con.execute(text(statement), params)
-        rows = [tuple(r) for r in result] if result.returns_rows else []
-    db.close()
-    return rows
 
 
 def test_runs_are_recorded_and_a_url_failing_three_runs_in_a_row_needs_attention(archive):
@@ -95,13 +85,13 @@ def test_verify_passes_on_a_whole_archive_and_names_each_kind_of_damage(archive)
     assert noted.code == 0 and "1 blob(s) no row names yet" in noted.out
 
     def sha_of(path: str) -> str:
-        return _sql(archive, "SELECT s.sha256 FROM snapshots s JOIN documents d ON d.id = s.document_id "
+        return archive.sql("SELECT s.sha256 FROM snapshots s JOIN documents d ON d.id = s.document_id "
                              "WHERE d.url LIKE :u", u=f"%{path}")[0][0]
 
     privacy_sha, offer_sha = sha_of("/privacy"), sha_of("/offer")
     blobs.path(privacy_sha).write_bytes(b"tampered")  # bytes that no longer match their name
     blobs.path(offer_sha).unlink()  # lost evidence
-    _sql(archive, "UPDATE versions SET text = :t WHERE id = (SELECT min(id) FROM versions)", t="edited by hand")
+    archive.sql("UPDATE versions SET text = :t WHERE id = (SELECT min(id) FROM versions)", t="edited by hand")
     broken = archive.cli("verify")
     assert broken.code == 1
     assert f"blobs whose bytes do not match their name (damaged or edited): 1\n  {blobs.path(privacy_sha)}" \

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from parsel import Selector
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from archive.models import Document, Snapshot, Version
 from config.loader import default_vocabulary
@@ -299,23 +299,12 @@ def test_a_company_without_an_archive_is_found_false_and_a_news_archive_is_only_
 
 
 def test_an_archive_made_before_0004_migrates_with_every_document_current(tmp_path):
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-    from sqlalchemy import create_engine
-
-    from archive.db import MIGRATIONS, Database
-    from tests.conftest import db_url
+    from archive.db import Database
+    from tests.conftest import database_at, db_url
 
     url = db_url(tmp_path)
-    engine = create_engine(url)
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-        conn.execute(text("INSERT INTO documents (id, company_id, url, first_seen, last_captured, status) "
-                          "VALUES (1, 'bank', 'https://bank.kz/terms', '2024-05-02', '2024-05-02', 'available')"))
-    engine.dispose()
+    database_at(url, "0003", "INSERT INTO documents (id, company_id, url, first_seen, last_captured, status) "
+                "VALUES (1, 'bank', 'https://bank.kz/terms', '2024-05-02', '2024-05-02', 'available')")
     db = Database(url)
     with db.session() as s:
         doc = s.get(Document, 1)

@@ -139,7 +139,7 @@ def version(request: Request, ctx: WebContext) -> Response:
     previous = others[index - 1] if index else None
     pdf = bool(snap and snap.sha256 and ctx.blobs.exists(snap.sha256) and
            sniff_kind(ctx.blobs.get(snap.sha256), snap.content_type) == "pdf")
-    pages = _pages(ctx, snap.sha256) if pdf else 0
+    pages = _page_count(snap.sha256, ctx.blobs) if pdf else 0
     return html(request, "version.html", v=v, doc=doc, snap=snap, server=server, previous=previous,
                 translations=translations, pdf=pdf, pdf_pages=min(pages or 0, MAX_PREVIEW_PAGES),
                 pdf_more=(pages or 0) > MAX_PREVIEW_PAGES, paragraphs=v.text.split("\n"))
@@ -147,12 +147,8 @@ def version(request: Request, ctx: WebContext) -> Response:
 
 @lru_cache(maxsize=512)
 def _page_count(sha256: str, blobs: BlobStore) -> int | None:
-    return pdf_page_count(blobs.get(sha256))
-
-
-def _pages(ctx: WebContext, sha256: str) -> int | None:
     """A PDF's page count, read once per file (in the limited child)."""
-    return _page_count(sha256, ctx.blobs)
+    return pdf_page_count(blobs.get(sha256))
 
 
 ROUTES = [
