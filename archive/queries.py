@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select
 from sqlalchemy.orm import Session
 
 from archive.models import Document, Snapshot, Version
@@ -86,10 +86,25 @@ def list_documents(session: Session, company_id: str | None = None) -> list[Docu
     ]
 
 
+def by_id(session: Session, model, ident: int | str):
+    """The row of ``model`` with id ``ident`` (an int, or a string of ASCII digits), or None. An id the
+    database's integer column cannot hold (SQLite: 64 bits; PostgreSQL's INTEGER: 32) is no row: asked
+    as it is, the driver raises an overflow error instead, which a typo or a probe must not cause."""
+    if isinstance(ident, str):
+        if not (ident.isascii() and ident.isdigit()):
+            return None
+        ident = int(ident)
+    column = model.__table__.c.id.type
+    bits = 32 if session.get_bind().dialect.name == "postgresql" and not isinstance(column, BigInteger) else 64
+    if not 0 <= ident < 2 ** (bits - 1):
+        return None
+    return session.get(model, ident)
+
+
 def find_document(session: Session, ref: str) -> Document | None:
     """A document by id, or by URL (exact, then the unique document whose URL contains ``ref``)."""
-    if ref.isdigit():
-        return session.get(Document, int(ref))
+    if ref.isascii() and ref.isdigit():
+        return by_id(session, Document, ref)
     exact = session.scalars(select(Document).where(Document.url == ref)).first()
     if exact:
         return exact

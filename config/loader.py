@@ -234,7 +234,11 @@ def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
         detail = f" ({ctx['error']})" if kind.startswith("date") and ctx.get("error") else ""
         return f"{_EXPECTED[kind]}, got {_show(value)}{detail}"
     if kind == "string_too_short":
-        return "must not be empty"
+        shortest = ctx.get("min_length", 1)
+        if shortest <= 1 or not value:
+            return "must not be empty" + (f" (at least {shortest} characters)" if shortest > 1 else "")
+        # The length only: the value may be a secret (web.token) and is not echoed.
+        return f"must be at least {shortest} characters long, got {len(value)}"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length', 1)} item(s)"
     if kind in _LIMITS:

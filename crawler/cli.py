@@ -13,6 +13,10 @@ from config import ConfigError, check_config, load_config
 from crawler.run import EXIT_CONFIG, EXIT_OK, EXIT_SOME_FAILED, CrawlOptions
 
 DEFAULT_CONFIG = "config/companies.yaml"
+# No such document or version, or no archive where the options point: not a configuration error (2),
+# so a script can tell "you asked for something that is not there" from "the config is broken".
+EXIT_NOT_FOUND = 5
+ARCHIVE_TABLES = frozenset({"alembic_version", "documents", "snapshots", "versions"})
 
 
 def _default_config() -> str:
@@ -29,6 +33,56 @@ def _paths(args) -> tuple[Path, str]:
 
     data_dir = Path(args.data_dir)
     return data_dir, database_url(data_dir, os.environ.get("POLICY_ARCHIVE_DB"))
+
+
+def _shown(data_dir: Path) -> str:
+    return str(data_dir) if data_dir.is_absolute() else f"{data_dir} ({data_dir.resolve()})"
+
+
+def why_no_archive(data_dir: Path, db_url: str) -> str | None:
+    """Why ``db_url`` holds no archive, or None when it does; opens nothing for writing, creates nothing."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = make_url(db_url)
+    if os.environ.get("POLICY_ARCHIVE_DB"):
+        where = f"the database POLICY_ARCHIVE_DB names ({url.render_as_string(hide_password=True)})"
+        advice = "check POLICY_ARCHIVE_DB"
+    else:
+        where = f"the data directory {_shown(data_dir)}"
+        advice = "check --data-dir (or POLICY_ARCHIVE_DATA)"
+    advice += ", or run `policy-archive crawl` to start an archive there"
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+            missing = "does not exist" if not data_dir.exists() else "holds no archive"
+            return f"{where} {missing}: {advice}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+    except SQLAlchemyError as exc:
+        return f"cannot read {where}: {getattr(exc, 'orig', None) or exc}"
+    finally:
+        engine.dispose()
+    if not ARCHIVE_TABLES <= tables:
+        return f"{where} holds no archive (no policy-archive tables): {advice}"
+    return None
+
+
+def _archive(args, *, blobs: bool = False) -> tuple[Path, str]:
+    """The data directory and database of an existing archive. Read-only commands never create one: a
+    mistyped --data-dir would otherwise show an empty archive as if nothing had been captured.
+    ``blobs``: the command reads archived bytes, which live in the data directory even with PostgreSQL."""
+    data_dir, db_url = _paths(args)
+    problem = why_no_archive(data_dir, db_url)
+    if problem is None and blobs and not (data_dir / "blobs").is_dir():
+        problem = (f"no archived bytes in {_shown(data_dir)} (no blobs folder): check --data-dir "
+                   "(or POLICY_ARCHIVE_DATA); the database holds the archive, the data directory its bytes")
+    if problem:
+        print(f"policy-archive: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_NOT_FOUND)
+    return data_dir, db_url
 
 
 def _load(args):
@@ -71,7 +125,7 @@ def cmd_documents(args) -> int:
     from archive.db import Database
     from archive.queries import list_documents
 
-    _, db_url = _paths(args)
+    _, db_url = _archive(args)
     db = Database(db_url)
     with db.session() as session:
         rows = list_documents(session, args.company)
@@ -94,21 +148,21 @@ def cmd_show(args) -> int:
     from archive.db import Database
     from archive.queries import document_snapshots, document_versions, find_document
 
-    _, db_url = _paths(args)
+    _, db_url = _archive(args)
     db = Database(db_url)
     with db.session() as session:
         doc = find_document(session, args.document)
         if doc is None:
             print(f"policy-archive: no document {args.document!r} (an id or URL from `policy-archive documents`)",
                   file=sys.stderr)
-            return EXIT_CONFIG
+            return EXIT_NOT_FOUND
         versions = document_versions(session, doc.id)
         if args.text is not None:
             chosen = versions[-1] if args.text == "latest" else next(
                 (v for v in versions if str(v.id) == args.text), None)
             if chosen is None:
                 print(f"policy-archive: document {doc.id} has no version {args.text}", file=sys.stderr)
-                return EXIT_CONFIG
+                return EXIT_NOT_FOUND
             print(chosen.text)
             return EXIT_OK
         if args.notices:
@@ -161,7 +215,7 @@ def cmd_export_warc(args) -> int:
         print(f"policy-archive: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     cfg = _config_or_none(args)
-    data_dir, db_url = _paths(args)
+    data_dir, db_url = _archive(args, blobs=True)
     db = Database(db_url)
     with db.session() as session:
         if not count_snapshots(session, selection):
@@ -183,6 +237,7 @@ def cmd_evidence(args) -> int:
     from archive.blobs import BlobStore
     from archive.db import Database
     from archive.evidence import EvidenceError, build_evidence, write_zip
+    from archive.queries import find_document
     from archive.warc import parse_when
 
     try:
@@ -191,9 +246,13 @@ def cmd_evidence(args) -> int:
         print(f"policy-archive: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     cfg = _config_or_none(args)
-    data_dir, db_url = _paths(args)
+    data_dir, db_url = _archive(args, blobs=True)
     db = Database(db_url)
     with db.session() as session:
+        if find_document(session, args.document) is None:
+            print(f"policy-archive: no document {args.document!r} (an id or URL from `policy-archive documents`)",
+                  file=sys.stderr)
+            return EXIT_NOT_FOUND
         try:
             package = build_evidence(session, BlobStore(data_dir / "blobs"), args.document, at,
                                      {c.id: c.name for c in cfg.companies} if cfg else None)
@@ -208,6 +267,14 @@ def cmd_evidence(args) -> int:
 
 class _Refused(Exception):
     """A bad option value: the message is printed and the command exits with EXIT_CONFIG."""
+
+    code = EXIT_CONFIG
+
+
+class _NotFound(_Refused):
+    """An id or URL that names nothing in the archive."""
+
+    code = EXIT_NOT_FOUND
 
 
 def _campaign(cfg, name: str | None, args):
@@ -241,7 +308,7 @@ def _refusable(command):
             return command(args)
         except _Refused as exc:
             print(f"policy-archive: {exc}", file=sys.stderr)
-            return EXIT_CONFIG
+            return exc.code
     return run
 
 
@@ -256,7 +323,7 @@ def cmd_report_coverage(args) -> int:
     from archive.db import Database
     from archive.reports.coverage import build_coverage
 
-    _, db_url = _paths(args)
+    _, db_url = _archive(args)
     with Database(db_url).session() as session:
         data = build_coverage(session, cfg, campaign)
     n = len(data["companies"])
@@ -289,7 +356,7 @@ def cmd_report_changes(args) -> int:
     from archive.db import Database
     from archive.reports.changes import build_changes
 
-    _, db_url = _paths(args)
+    _, db_url = _archive(args)
     with Database(db_url).session() as session:
         data = build_changes(session, cfg, since=_moment(args.since), until=_moment(args.until, True),
                              campaign=campaign, compare=compare, company=args.company,
@@ -303,25 +370,25 @@ def cmd_diff(args) -> int:
     from archive.db import Database
     from archive.history import version_at
     from archive.models import Version
-    from archive.queries import find_document
+    from archive.queries import by_id, find_document
     from diffing import align_translations, diff, render
 
-    _, db_url = _paths(args)
+    if len(args.refs) not in (2, 3):
+        raise _Refused("give two version ids, or a document and two dates")
+    _, db_url = _archive(args)
     with Database(db_url).session() as session:
         if len(args.refs) == 2:
-            versions = [session.get(Version, int(r)) if r.isdigit() else None for r in args.refs]
+            versions = [by_id(session, Version, r) for r in args.refs]
             missing = [r for r, v in zip(args.refs, versions, strict=True) if v is None]
             if missing:
-                raise _Refused(f"no version {', '.join(missing)} (version ids: `policy-archive show DOCUMENT`)")
-        elif len(args.refs) == 3:
+                raise _NotFound(f"no version {', '.join(missing)} (version ids: `policy-archive show DOCUMENT`)")
+        else:
             doc = find_document(session, args.refs[0])
             if doc is None:
-                raise _Refused(f"no document {args.refs[0]!r}")
+                raise _NotFound(f"no document {args.refs[0]!r} (an id or URL from `policy-archive documents`)")
             versions = [version_at(session, doc.id, _moment(d, True)) for d in args.refs[1:]]
             if None in versions:
                 raise _Refused(f"document {doc.id} has no version at {args.refs[1 + versions.index(None)]}")
-        else:
-            raise _Refused("give two version ids, or a document and two dates")
         old, new = versions
         labels = (f"version {old.id} ({old.captured_at:%Y-%m-%d}, {old.language})",
                   f"version {new.id} ({new.captured_at:%Y-%m-%d}, {new.language})")
@@ -342,7 +409,7 @@ def cmd_reextract(args) -> int:
     from archive.history import reextract
 
     cfg = _load(args)
-    data_dir, db_url = _paths(args)
+    data_dir, db_url = _archive(args, blobs=True)
     with Database(db_url).session() as session:
         stats = reextract(session, BlobStore(data_dir / "blobs"), tuple(cfg.vocabulary.soft_404), args.company)
     print(f"re-extracted {stats.snapshots} snapshots of {stats.documents} documents: "
@@ -380,16 +447,16 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from archive.web.server import TokenRequired, make_server
+    from archive.web.server import CannotListen, TokenRequired, make_server
 
     cfg = _load(args)
-    data_dir, db_url = _paths(args)
+    data_dir, db_url = _archive(args, blobs=True)
     try:
         server = make_server(cfg, data_dir, db_url, args.host, args.port)
-    except TokenRequired as exc:
+    except (TokenRequired, CannotListen) as exc:
         print(f"policy-archive: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    print(f"policy-archive: serving the archive in {data_dir} at http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    print(f"policy-archive: serving the archive in {data_dir} at {server.url}/ (Ctrl-C stops)", flush=True)
     server.run()
     return EXIT_OK
 
@@ -398,7 +465,7 @@ def cmd_runs(args) -> int:
     from archive.db import Database
     from archive.runs import ATTENTION_RUNS, last_runs, needs_attention
 
-    _, db_url = _paths(args)
+    _, db_url = _archive(args)
     db = Database(db_url)
     runs = last_runs(db, args.limit)
     if args.json:
@@ -442,10 +509,7 @@ def cmd_verify(args) -> int:
     from archive.db import Database
     from archive.integrity import verify
 
-    data_dir, db_url = _paths(args)
-    if not data_dir.exists():
-        print(f"policy-archive: no archive in {data_dir}", file=sys.stderr)
-        return EXIT_CONFIG
+    data_dir, db_url = _archive(args, blobs=True)
     db = Database(db_url)
     result = verify(db, BlobStore(data_dir / "blobs"))
     db.close()
@@ -463,7 +527,7 @@ def cmd_backup(args) -> int:
     from archive.db import Database
     from archive.integrity import backup
 
-    data_dir, db_url = _paths(args)
+    data_dir, db_url = _archive(args, blobs=True)
     db = Database(db_url)
     try:
         done = backup(db, BlobStore(data_dir / "blobs"), Path(args.out))

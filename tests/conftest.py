@@ -1,12 +1,17 @@
-"""Shared test helpers: run the real CLI in a subprocess, write configs, open the archive."""
+"""Shared test helpers: run the real CLI in a subprocess, write configs, open the archive, and check
+every report format on every archive a test module crawls (``check_reports``)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -96,6 +101,8 @@ class Archive:
         return self.config
 
     def cli(self, *args: str, timeout: float = 300, env: dict | None = None, preexec_fn=None) -> Result:
+        if args[:1] == ("crawl",):
+            _CRAWLED.append(self)
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
@@ -106,14 +113,16 @@ class Archive:
 
     def start_crawl(self, *args: str, output=subprocess.PIPE) -> subprocess.Popen:
         """A crawl in the background, for tests that act on it while it runs."""
+        _CRAWLED.append(self)
         env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env()}
         return subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
              "crawl", *args], stdout=output, stderr=output, text=True, env=env, cwd=REPO)
 
     def _db_env(self) -> dict[str, str]:
-        """POLICY_ARCHIVE_DB for the CLI: this archive's own database, never one from the caller's shell."""
-        return {"POLICY_ARCHIVE_DB": db_url(self.data)}
+        """POLICY_ARCHIVE_DB for the CLI: this archive's own PostgreSQL database in the suite's PostgreSQL
+        pass, else empty (SQLite in the data directory, as a user runs it); never one from the caller's shell."""
+        return {"POLICY_ARCHIVE_DB": db_url(self.data) if on_postgresql() else ""}
 
     def sql(self, statement: str, **params) -> list[tuple]:
         """One SQL statement on this archive's database (SQLite or PostgreSQL), committed; its rows."""
@@ -138,6 +147,176 @@ class Archive:
 @pytest.fixture
 def archive(tmp_path) -> Archive:
     return Archive(tmp_path)
+
+
+# ---- every report format on every archive the suite crawls ---------------------------------------------
+
+_CRAWLED: list[Archive] = []  # archives a crawl ran on, in the order of the crawls
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reports_on_every_crawled_archive():
+    """After each test module: both reports in every format on every archive its tests crawled.
+    The demo, the public-archive sites, the file documents, the broken and hostile fixtures: real
+    data is what breaks a renderer (a public archive once crashed md and html, while JSON was fine)."""
+    first = len(_CRAWLED)
+    yield
+    seen: set[Path] = set()
+    for archive in _CRAWLED[first:]:
+        if archive.root not in seen:
+            seen.add(archive.root)
+            check_reports(archive)
+
+
+def check_reports(archive: Archive) -> None:
+    """Render the coverage report (json, csv, md, html, xlsx) and the change report (json, md, html,
+    xlsx) of ``archive``, for the archive as it stands and for its first campaign (and compared with
+    its second), and check that each is well-formed and inert. Archives whose crawl created nothing
+    (a refused config, a lock) are skipped: there is nothing to report on."""
+    from archive.db import Database
+    from archive.reports.changes import build_changes
+    from archive.reports.coverage import build_coverage
+    from archive.reports.render import CSV_COLUMNS, FORMATS, render_coverage
+    from archive.reports.render_changes import render_changes
+    from config import ConfigError, load_config
+    from crawler.cli import why_no_archive
+
+    try:
+        cfg = load_config(archive.config)
+    except (ConfigError, OSError):
+        return
+    if why_no_archive(archive.data, db_url(archive.data)) is not None:
+        return
+    db = Database(db_url(archive.data))
+    try:
+        with db.session() as session:
+            for campaign in [None, *cfg.campaigns[:1]]:
+                data = build_coverage(session, cfg, campaign)
+                what = f"{archive.root}: coverage, campaign {campaign and campaign.name}"
+                for fmt in FORMATS:
+                    _well_formed(render_coverage(data, fmt), fmt, what, csv_columns=CSV_COLUMNS,
+                                 names=[c["name"] for c in data["companies"]])
+            compare = cfg.campaigns[1] if len(cfg.campaigns) > 1 else None
+            for campaign, against in [(None, None), *([(cfg.campaigns[0], compare)] if cfg.campaigns else [])]:
+                what = f"{archive.root}: changes, campaign {campaign and campaign.name}"
+                for diffs, formats in ((False, ("json", "xlsx")), (True, ("md", "html"))):
+                    data = build_changes(session, cfg, campaign=campaign, compare=against, include_cosmetic=True,
+                                         render_diffs=diffs)
+                    for fmt in formats:
+                        _well_formed(render_changes(data, fmt), fmt, what)
+    finally:
+        db.close()
+
+
+def _well_formed(body: bytes, fmt: str, what: str, *, csv_columns=None, names=()) -> None:
+    where = f"{what} as {fmt}"
+    assert body, f"{where}: empty"
+    if fmt == "json":
+        json.loads(body)
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+        assert rows[0] == list(csv_columns), where
+        assert all(len(row) == len(csv_columns) for row in rows), f"{where}: a row with the wrong number of cells"
+    elif fmt == "md":
+        markdown_is_inert(body.decode("utf-8"), where)
+    elif fmt == "html":
+        text = body.decode("utf-8")
+        html_is_balanced_and_inert(text, where)
+        for name in names:
+            assert _html_escape(name) in text, f"{where}: {name!r} missing"
+    elif fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book.sheetnames, where
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                assert all(cell.data_type != "f" for cell in row), f"{where}: a formula in {sheet.title}"
+    else:
+        raise AssertionError(f"unknown format {fmt}")
+
+
+def _html_escape(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def markdown_is_inert(text: str, where: str) -> None:
+    """Markdown that parses to what we wrote: no raw HTML, no link but http(s) autolinks, no image,
+    and every table row with as many cells as its header (a stray | shifts a row's cells)."""
+    from markdown_it import MarkdownIt
+
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        assert token.type not in ("html_block", "html_inline"), f"{where}: raw HTML {token.content[:80]!r}"
+        for child in token.children or []:
+            assert child.type not in ("html_inline", "image"), f"{where}: {child.type} {child.content[:80]!r}"
+            if child.type == "link_open":
+                href = child.attrs.get("href", "")
+                assert child.markup == "autolink" and href.startswith(("http://", "https://")), f"{where}: link {href}"
+    header = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = _unescaped_pipes(line)
+        header = cells if header is None else header
+        assert cells == header, f"{where}: {cells - 1} cells where the header has {header - 1}: {line}"
+
+
+def _unescaped_pipes(line: str) -> int:
+    count, escaped = 0, False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            count += 1
+    return count
+
+
+class _StrictHTML(HTMLParser):
+    """Every element closed in order (void elements aside), nothing that runs or loads, links http(s) or
+    within the page."""
+
+    VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "source", "area", "base", "embed", "track"}
+    FORBIDDEN = {"script", "iframe", "object", "embed", "img", "link", "base", "form", "frame", "svg", "math"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.FORBIDDEN:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name in ("src", "srcdoc", "formaction", "style"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if name == "href" and not (value or "").startswith(("http://", "https://", "#")):
+                self.problems.append(f"<{tag} href={value!r}>")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.open.pop()
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.open[-1] if self.open else 'nothing'}>")
+        else:
+            self.open.pop()
+
+
+def html_is_balanced_and_inert(text: str, where: str) -> None:
+    parser = _StrictHTML()
+    parser.feed(text)
+    parser.close()
+    assert not parser.problems, f"{where}: {parser.problems[:5]}"
+    assert not parser.open, f"{where}: never closed: {parser.open}"
 
 
 def company(cid: str, homepage: str, **extra) -> dict:

@@ -1,4 +1,6 @@
-"""The CLI's read commands, progress output on a terminal, and where our packages come from."""
+"""The CLI's read commands, progress output on a terminal, and where our packages come from. Read
+commands never create an archive, and an id or URL that names nothing is "no such ..." (exit 5), even
+one beyond the database's integer range."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import pty
 import subprocess
 import sys
 
+import pytest
+
+from crawler.cli import EXIT_NOT_FOUND
 from crawler.demo.server import FixtureServer, FixtureSite, Route
-from tests.conftest import REPO, company
+from tests.conftest import REPO, company, db_url, on_postgresql
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
 
@@ -51,13 +56,85 @@ def test_documents_and_show_list_what_is_archived(archive):
     assert "5. Компания не передает" in new_text.out  # numbering kept, one paragraph per line
 
     missing = archive.cli("show", "9999")
-    assert missing.code == 2 and "no document '9999'" in missing.err
+    assert missing.code == EXIT_NOT_FOUND and "no document '9999'" in missing.err
+    no_version = archive.cli("show", doc_id, "--text", "9999")
+    assert no_version.code == EXIT_NOT_FOUND and f"document {doc_id} has no version 9999" in no_version.err
 
 
-def test_documents_on_an_empty_archive_says_what_to_do(archive):
+# Just beyond PostgreSQL's INTEGER (2**31) and SQLite's (2**63).
+HUGE_IDS = [str(2**31), str(2**63)]
+
+
+def test_ids_beyond_the_database_integer_range_are_simply_not_found(archive):
+    with FixtureServer(_site()) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 0
+    out = archive.root / "evidence.zip"
+    for ref in HUGE_IDS:
+        for args, message in ((("show", ref), f"no document '{ref}'"), (("show", ref, "--notices"), "no document"),
+                              (("evidence", ref, str(out)), f"no document '{ref}'"),
+                              (("diff", ref, "1"), f"no version {ref}"), (("diff", "1", ref), f"no version {ref}"),
+                              (("diff", ref, "2024-01-01", "2025-01-01"), f"no document '{ref}'")):
+            result = archive.cli(*args)
+            assert result.code == EXIT_NOT_FOUND, (args, result.err)
+            assert message in result.err and "Traceback" not in result.err, (args, result.err)
+    assert not out.exists()
+    beyond_any = archive.cli("show", "9" * 30)
+    assert beyond_any.code == EXIT_NOT_FOUND and "Traceback" not in beyond_any.err
+
+
+READ_COMMANDS = [
+    ("documents",), ("show", "1"), ("show", "1", "--text"), ("report", "coverage", "--format", "json"),
+    ("report", "changes", "--format", "md"), ("diff", "1", "2"), ("evidence", "1", "{root}/e.zip"),
+    ("export", "warc", "{root}/a.warc.gz"), ("runs",), ("verify",), ("backup", "{root}/backup"),
+    ("reextract",), ("serve", "--port", "0"),
+]
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_read_commands_refuse_a_data_directory_without_an_archive_and_create_nothing(archive, command):
     archive.write_config([company("bank", "http://127.0.0.1:9/")])
+    args = [a.format(root=archive.root) for a in command]
+    result = archive.cli(*args, timeout=60)
+    assert result.code == EXIT_NOT_FOUND, result.out + result.err
+    if on_postgresql():  # the database is the archive: a fresh one holds none of our tables
+        assert "the database POLICY_ARCHIVE_DB names" in result.err and "holds no archive" in result.err
+    else:
+        assert f"the data directory {archive.data} does not exist" in result.err
+    assert ("check POLICY_ARCHIVE_DB" if on_postgresql() else "check --data-dir") in result.err
+    assert "policy-archive crawl" in result.err
+    assert sorted(p.name for p in archive.root.iterdir()) == ["companies.yaml"]  # nothing created
+    if on_postgresql():
+        assert _tables(db_url(archive.data)) == set()
+
+
+def test_an_empty_data_directory_is_no_archive_either_and_crawl_starts_one(archive):
+    with FixtureServer(_site()) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        archive.data.mkdir()
+        refused = archive.cli("documents")
+        assert refused.code == EXIT_NOT_FOUND and "holds no archive" in refused.err
+        assert list(archive.data.iterdir()) == [] or on_postgresql()
+        assert archive.crawl().code == 0
+    listing = archive.cli("documents")
+    assert listing.code == 0 and "privacy_policy" in listing.out
+
+
+def test_documents_on_an_archive_without_documents_says_what_to_do(archive):
+    archive.write_config([company("bank", "http://127.0.0.1:9/")])
+    assert archive.crawl().code == 1  # nothing listens there: the archive exists, with no document
     result = archive.cli("documents")
     assert result.code == 0 and "run `policy-archive crawl` first" in result.out
+
+
+def _tables(url: str) -> set[str]:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def test_a_terminal_gets_a_live_progress_line_and_cron_gets_log_lines(archive):

@@ -1,4 +1,5 @@
-"""The coverage report (RDR F1a.2 / P1a.2), checked through its JSON on crawled fixture companies."""
+"""The coverage report (RDR F1a.2 / P1a.2), checked through its JSON on crawled fixture companies, and the
+public archives (F2a.4) its md and html name."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from datetime import date
 from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 
 from crawler.demo import start_demo_web
@@ -92,11 +94,35 @@ def test_no_privacy_policy_at_all_is_not_found_and_f1a_no(demo_report):
 
 
 def test_public_archives_are_reported_per_company(demo_report):
-    archive, report, _ = demo_report
-    assert {c["id"]: c["public_archive"]["found"] for c in report["companies"]} == dict.fromkeys(
-        ("qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"), False)
+    archive, report, in_campaign = demo_report
+    for data in (report, in_campaign):
+        assert {c["id"]: c["public_archive"]["found"] for c in data["companies"]} == {
+            **dict.fromkeys(("qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"), False),
+            "aqsu-bank": True}
+    bank = next(c for c in report["companies"] if c["id"] == "aqsu-bank")
+    assert sorted((urlsplit(e["url"]).path, e["kind"], e["text"], e["versions"])
+                  for e in bank["public_archive"]["evidence"]) == [
+        ("/kz/privacy", "section", "Бұрынғы редакциялар", 1), ("/ru/archive", "page", "Архив документов", 2)]
+    assert sorted((urlsplit(v["url"]).path, v["doc_type"], v["stated_date"], v["language"])
+                  for v in bank["public_archive"]["versions"]) == [
+        ("/kz/archive/privacy-2023-09-01", "privacy_policy", "2023-09-01", "kk"),
+        ("/ru/archive/privacy-2023-09-01", "privacy_policy", "2023-09-01", "ru"),
+        ("/ru/archive/terms-2022-03-15", "terms_of_service", "2022-03-15", "ru")]
+    # Old editions never fill a row: the rows are the documents in force.
+    assert {d["type"]: {lang: _path(e) for lang, e in d["languages"].items()} for d in bank["documents"]} == {
+        "terms": {"ru": "/ru/terms"}, "privacy_policy": {"kk": "/kz/privacy", "ru": "/ru/privacy"}}
+
+    # md and html name it in their notes (they once crashed on any company with a public archive).
     md = archive.cli("report", "coverage", "--format", "md")
+    assert md.code == 0, md.err
     assert "Tenge Finance: no public archive of previous versions found (F2a.4 / P2a.4)" in md.out
+    note = next(line for line in md.out.splitlines() if line.startswith("- Aqsu Bank: public archive"))
+    assert "3 old edition(s) archived" in note and "/ru/archive> «Архив документов» (archive page, 2)" in note
+    assert "/kz/privacy> «Бұрынғы редакциялар» (archive section, 1)" in note
+    html = archive.cli("report", "coverage", "--format", "html")
+    assert html.code == 0, html.err
+    notes = lxml.html.document_fromstring(html.out.encode()).xpath("//ul[@class='notes']/li")
+    assert any("Aqsu Bank: public archive of previous versions" in li.text_content() for li in notes)
 
 
 def test_a_campaign_without_captures_reports_everything_not_found(demo_report):

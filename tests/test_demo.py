@@ -1,4 +1,5 @@
-"""The offline demo: discovery from the homepages alone matches the sites' answer key."""
+"""The offline demo: discovery from the homepages alone matches the sites' answer key (the bank's old
+editions included, with the dates it states for them)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ def test_crawling_the_demo_finds_every_document_and_language_version_then_one_ch
             if len(list(s.scalars(select(Version).where(Version.document_id == d.id)))) == 2
         }
         assert changed == {("qazaqpay", "privacy_policy", "ru"), ("qazaqpay", "privacy_policy", "kk")}
+        old = {(d.company_id, urlsplit(d.url).path): str(d.stated_date) for d in docs if d.historical}
+        assert old == {("aqsu-bank", "/ru/archive/terms-2022-03-15"): "2022-03-15",
+                       ("aqsu-bank", "/ru/archive/privacy-2023-09-01"): "2023-09-01",
+                       ("aqsu-bank", "/kz/archive/privacy-2023-09-01"): "2023-09-01"}
     db.close()
 
 
@@ -65,6 +70,8 @@ def test_the_demo_command_runs_end_to_end(tmp_path):
                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "== What changed between the two crawls" in proc.stdout
+    assert "| Aqsu Bank | privacy_policy | available | yes | ✓ d2 | ✓ d1 | — |" in proc.stdout
+    assert "- Aqsu Bank: public archive of previous versions (F2a.4 / P2a.4), 3 old edition(s) archived" in proc.stdout
     assert "[-5 (пяти-]{+3 (трёх+}) лет" in proc.stdout and "[-5 (бес-]{+3 (үш+}) жыл" in proc.stdout
     assert "(cosmetic: date line)" in proc.stdout  # the edition date is shown, folded as cosmetic
     # Run again: the demo rebuilds its own folder and gives the same answer.

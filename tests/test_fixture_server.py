@@ -385,7 +385,8 @@ def demo():
 def test_demo_serves_each_company_on_its_own_address(demo):
     companies = demo_companies()
     assert companies == demo.companies()
-    assert [c["id"] for c in companies] == ["qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"]
+    assert [c["id"] for c in companies] == ["qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile",
+                                            "aqsu-bank"]
     for company, spec in zip(companies, DEMO_COMPANIES, strict=True):
         assert company["homepage"] == demo.urls[spec.id] + "/"
         assert urlsplit(company["homepage"]).hostname == spec.host

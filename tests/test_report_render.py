@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 
 from archive.reports.render import FORMATS, render_coverage, sheet_title
+from archive.reports.render_changes import render_changes
 from crawler.cli import build_parser
-from tests.conftest import company
+from tests.conftest import company, html_is_balanced_and_inert, markdown_is_inert
 
 HOSTILE = '<script>alert("title")</script> Пайдаланушы келісімі'
 
@@ -153,6 +154,84 @@ def test_markdown_escapes_table_breakers_and_never_links_other_schemes():
     md = render_coverage(data, "md").decode()
     assert "| Тенге \\| Финанс | terms (public_offer) |" in md
     assert "`javascript:alert(1)`" in md and "<javascript:" not in md
+
+
+# Page text that tries to become markup: raw HTML, a javascript: link, an image, code, emphasis, a table cell.
+PAGE_TEXT = ('<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![i](http://evil.example/i.png) '
+             '`code` *bold* _em_ ~~s~~ &lt;b&gt; a | b \\| c')
+
+
+def _hostile_archive(data: dict) -> dict:
+    data["sector"] = "x"
+    bank = data["companies"][0]
+    bank["name"] = "Банк <b>«Тенге»</b> | *1*"
+    bank["documents"][1]["failure"] = f"http_500: {PAGE_TEXT}"
+    bank["public_archive"] = {"found": True, "versions": [{"url": "https://tenge.kz/old"}] * 3, "candidates": [],
+                              "evidence": [
+                                  {"url": "https://tenge.kz/ru/archive?a=<script>&b=|", "text": PAGE_TEXT,
+                                   "kind": "page", "versions": 2},
+                                  {"url": "javascript:alert(document.cookie)", "text": "[x](javascript:1)",
+                                   "kind": "link", "versions": 1}]}
+    data["companies"][2]["public_archive"] = {"found": False, "evidence": [], "versions": [], "candidates": []}
+    data["companies"][2]["documents"][0]["mismatches"] = [
+        {"url": "https://dala.kz/kz/terms <img src=x>", "url_language": "kk", "text_language": "ru"}]
+    return data
+
+
+def test_markdown_escapes_every_page_derived_string():
+    md = render_coverage(_hostile_archive(sample()), "md").decode()
+    markdown_is_inert(md, "coverage md")  # no raw HTML, only http(s) autolinks, table rows intact
+    from markdown_it import MarkdownIt
+
+    shown = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<img" not in shown and "<script" not in shown and "<b>" not in shown and "<em>" not in shown
+    assert 'href="javascript' not in shown and "<code>code</code>" not in shown
+    assert "&lt;img src=x onerror=alert(1)&gt; [click](javascript:alert(1))" in shown  # the text, as text
+    assert "| Банк \\<b\\>«Тенге»\\</b\\> \\| \\*1\\* | terms (public_offer) |" in md
+    note = next(line for line in md.splitlines() if "public archive of previous versions" in line)
+    assert "3 old edition(s) archived" in note and "<https://tenge.kz/ru/archive?a=%3Cscript%3E&b=%7C>" in note
+    assert "`javascript:alert(document.cookie)`" in note and "\\[x\\](javascript:1)" in note
+    assert "- Дала Телеком: no public archive of previous versions found (F2a.4 / P2a.4)" in md
+    assert "<https://dala.kz/kz/terms%20%3Cimg%20src=x%3E>" in md
+    assert "privacy_policy" in md  # an underscore inside a word is left alone
+
+
+def test_html_escapes_every_page_derived_string_and_names_the_public_archive():
+    raw, doc = _html(_hostile_archive(sample()))
+    html_is_balanced_and_inert(raw.decode(), "coverage html")
+    assert not doc.xpath("//img | //script | //b | //@onerror | //a[starts-with(@href, 'javascript')]")
+    notes = " ".join(li.text_content() for li in doc.xpath("//ul[@class='notes']/li"))
+    assert PAGE_TEXT in notes and "3 old edition(s) archived" in notes
+    assert "javascript:alert(document.cookie)" in notes  # shown, not linked
+
+
+def _changes(url: str, failure: str, diff_text: str, added: list[str]) -> dict:
+    return {"campaign": None, "compare": None, "since": None, "until": None, "documents": [{
+        "company": "bank", "type": "terms_of_service", "language": "ru", "url": url, "status": "unavailable",
+        "unavailable_since": "2024-06-02T00:00:00Z", "failure": failure, "first_seen": "2024-05-01T00:00:00Z",
+        "new": False, "changes": [{"from": 1, "to": 2, "from_date": "2024-05-01T00:00:00Z",
+                                   "to_date": "2024-06-01T00:00:00Z", "kind": "substantive", "added_words": 3,
+                                   "removed_words": 0, "added": added, "removed": [], "diff_text": diff_text,
+                                   "diff_html": "<p>diff</p>"}]}]}
+
+
+def test_the_change_report_keeps_page_text_inert_in_every_format():
+    fence_breaker = "+ 5.1. Пример:\n```\n<script>alert(1)</script>\n````\n[x](javascript:alert(1))"
+    data = _changes("javascript:alert(1)", f"soft_404: {PAGE_TEXT}", fence_breaker,
+                    ["=HYPERLINK(\"http://evil.example\")", "bell\x07 and vertical\x0btab"])
+    md = render_changes(data, "md").decode()
+    markdown_is_inert(md, "changes md")
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(md)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and fences[0].content.rstrip("\n") == fence_breaker  # the whole diff, in one block
+    assert "`javascript:alert(1)`" in md and "<javascript:" not in md
+    html_is_balanced_and_inert(render_changes(data, "html").decode(), "changes html")
+    book = openpyxl.load_workbook(io.BytesIO(render_changes(data, "xlsx")))
+    added = book["Changes"]["P3"]
+    assert added.data_type == "s" and added.value.startswith("=HYPERLINK") and "\x07" not in added.value
+    assert json.loads(render_changes(data, "json"))["documents"][0]["url"] == "javascript:alert(1)"
 
 
 def test_markdown_without_a_campaign_says_it_shows_the_archive_as_it_stands():
@@ -305,9 +384,10 @@ def test_the_cli_refuses_binary_to_stdout_and_unknown_campaigns(archive):
     assert unknown.code == 2 and "no campaign '2031'" in unknown.err and "known: 2024, 2025" in unknown.err
 
 
-def test_the_cli_reports_an_archive_never_crawled(archive):
+def test_the_cli_reports_a_company_never_crawled_in_the_campaign(archive):
     archive.write_config([company("bank", "http://127.0.0.1:9/", name="Банк «Тенге»")], campaigns=[
         {"name": "2024", "start": "2024-05-01", "end": "2024-07-31"}])
+    assert archive.crawl("--ignore-window").code == 1  # nothing listens there: an archive with no capture
     printed = archive.cli("report", "coverage", "--campaign", "2024", "--format", "json")
     assert printed.code == 0, printed.err
     data = json.loads(printed.out)

@@ -1,14 +1,18 @@
 """The researchers' web UI (archive/web/): routes, headers, escaping, tokens, and a real Chromium.
 
 One seeded archive for the module: the offline demo crawled twice (the second time with QazaqPay's
-privacy policy changed), plus a hostile page whose title and body carry scripts.
+privacy policy changed), plus a hostile page whose title and body carry scripts. ``serve`` itself runs
+as a subprocess on 127.0.0.2 and on ::1: Host allow-list, redirects that stay on the site, feed links
+from the bound address, and what a bad address says.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,14 +22,16 @@ import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
-from archive.web.app import SANDBOX_CSP, create_app
+from archive.web.app import SANDBOX_CSP, UI_CSP, create_app, on_site
 from config import load_config
 from crawler.demo import start_demo_web
 from crawler.demo.run import write_demo_config
@@ -343,7 +349,8 @@ def test_serve_on_loopback_starts_without_a_token(seeded):
     archive, _ = seeded
     proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "--config", str(archive.config), "--data-dir",
                              str(archive.data), "serve", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+                            stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO), **archive._db_env()})
     try:
         line = proc.stdout.readline()
         assert "serving the archive" in line
@@ -381,3 +388,221 @@ def test_the_overview_is_kept_between_crawls_and_rebuilt_after_one(tmp_path):
         page = c.get(today).text
     assert counted.search(page).group(1) == "1"
     assert 'href="/document/1#versions"' in page
+
+
+# ---- errors, ids, hosts, redirects, feeds (issue 11) ---------------------------------------------------------
+
+TOKEN = "s3cret-token-0123456789"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _secured(response) -> None:
+    """The headers every answer carries, errors included."""
+    csp = response.headers.get("content-security-policy", "")
+    assert csp in (UI_CSP, SANDBOX_CSP), (response.status_code, response.headers)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("ident", [2**31, 2**63, 2**64, 10**30])
+def test_ids_beyond_the_database_integer_range_are_404_not_500(client, ident):
+    for path in (f"/document/{ident}", f"/version/{ident}", f"/raw/{ident}", f"/screenshot/{ident}",
+                 f"/raw/{ident}/page/1.png", f"/document/{ident}/evidence.zip", f"/diff?a={ident}&b=1",
+                 f"/diff?a=1&b={ident}"):
+        response = client.get(path)
+        assert response.status_code == 404, (path, response.text[:200])
+        _secured(response)
+
+
+def test_every_error_response_carries_the_security_headers(seeded, client, tmp_path):
+    archive, _ = seeded
+    for response, status in ((client.get("/nowhere"), 404), (client.get("/company/nobody"), 404),
+                             (client.post("/"), 405), (client.get("/diff?a=1"), 422)):
+        assert response.status_code == status
+        _secured(response)
+    cfg = load_config(archive.config)
+    guarded = create_app(cfg, archive.data, db_url(archive.data), allowed_hosts=["127.0.0.1"])
+    with TestClient(guarded, base_url="http://127.0.0.1") as c:
+        rebinding = c.get("/", headers={"host": "evil.example"})
+        assert rebinding.status_code == 400
+        _secured(rebinding)
+    with TestClient(create_app(cfg, archive.data, db_url(archive.data), token=TOKEN)) as c:
+        refused = c.get("/")
+        assert refused.status_code == 401
+        _secured(refused)
+
+
+def test_a_real_500_carries_the_security_headers_and_no_traceback(tmp_path):
+    """A handler that fails for real (its table is gone): a plain 500 from our guard, with the headers."""
+    from sqlalchemy import create_engine, text
+
+    from tests.bench_ui import seed
+
+    url = db_url(tmp_path / "data")
+    config, data = seed(tmp_path, companies=1, documents=2, snapshots=4, url=url)
+    app = create_app(load_config(config), data, url)
+    with TestClient(app) as c:
+        assert c.get("/version/1").status_code == 200
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE versions RENAME TO versions_gone"))
+        engine.dispose()
+        broken = c.get("/version/1")
+    assert broken.status_code == 500
+    _secured(broken)
+    assert "Traceback" not in broken.text and "versions" not in broken.text
+
+
+@pytest.mark.parametrize(("location", "expected"), [
+    ("//evil.example/x?token=1", "/x?token=1"),
+    ("/\\evil.example/x", "/evil.example/x"),
+    ("http://evil.example/a?b=c", "/a?b=c"),
+    ("\t//evil.example/", "/"),
+    ("/\t/evil.example/", "/"),  # a browser drops the tab: //evil.example/
+    ("/search?q=x", "/search?q=x"),
+])
+def test_no_redirect_target_leaves_the_site(location, expected):
+    assert on_site(location) == expected
+
+
+def test_the_feed_links_come_from_the_configured_address_not_the_host_header(seeded):
+    archive, _ = seeded
+    app = create_app(load_config(archive.config), archive.data, db_url(archive.data), token=TOKEN,
+                     base_url="http://archive.example.kz:8080")
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        feed = c.get("/feed.atom", headers={"host": "evil.example"})
+    assert feed.status_code == 200
+    links = _feed_links(feed.content)
+    assert links and all(link.startswith("http://archive.example.kz:8080/") for link in links)
+    assert b"evil.example" not in feed.content
+
+
+def _feed_links(body: bytes) -> list[str]:
+    root = ET.fromstring(body)
+    return [root.find(f"{ATOM}id").text, *(e.get("href") for e in root.iter(f"{ATOM}link")),
+            *(e.text for e in root.iter(f"{ATOM}id"))]
+
+
+class _Served:
+    """``policy-archive serve`` in a subprocess; ``url`` is the address it says it serves at."""
+
+    def __init__(self, archive, config: Path, *args: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "--config", str(config), "--data-dir", str(archive.data), "serve",
+             "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO), **archive._db_env()})
+        line = self.proc.stdout.readline()
+        match = re.search(r" at (http://\S+?)/ \(Ctrl-C stops\)", line)
+        if not match:
+            self.stop()
+            raise AssertionError(f"serve did not start: {line!r} {self.proc.stderr.read()!r}")
+        self.url = match.group(1)
+        parts = urlsplit(self.url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def get(self, path: str, host: str | None = None, headers: dict | None = None) -> http.client.HTTPResponse:
+        """A request sent as written: the path is not normalised (``//evil.example/x`` stays as it is)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", host or urlsplit(self.url).netloc)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.body = response.read()
+        connection.close()
+        return response
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _token_config(archive) -> Path:
+    cfg = yaml.safe_load(archive.config.read_text(encoding="utf-8"))
+    cfg["web"] = {"token": TOKEN}
+    path = archive.root / "with-token.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_serve_on_another_loopback_address_answers_its_own_host_and_builds_feeds_from_it(seeded):
+    archive, _ = seeded
+    served = _Served(archive, archive.config, "--host", "127.0.0.2")
+    try:
+        assert served.host == "127.0.0.2" and served.port > 0
+        page = served.get("/")
+        assert page.status == 200 and b"QazaqPay" in page.body
+        rebinding = served.get("/", host="evil.example")
+        assert rebinding.status == 400 and rebinding.getheader("content-security-policy") == UI_CSP
+        # Another loopback name is accepted, but the feed's links are still the bound address.
+        feed = served.get("/feed.atom", host=f"localhost:{served.port}")
+        assert feed.status == 200
+        assert all(link.startswith(f"http://127.0.0.2:{served.port}/") for link in _feed_links(feed.body))
+    finally:
+        served.stop()
+
+
+def test_the_token_redirect_never_leaves_the_site(seeded):
+    archive, _ = seeded
+    served = _Served(archive, _token_config(archive), "--host", "127.0.0.2")
+    try:
+        for path in (f"//evil.example/x?token={TOKEN}", f"/\\evil.example/x?token={TOKEN}",
+                     f"//evil.example/?q=1&token={TOKEN}"):
+            response = served.get(path)
+            assert response.status == 303, path
+            location = response.getheader("location")
+            assert location.startswith("/") and not location.startswith(("//", "/\\")), (path, location)
+            assert urlsplit(location).netloc == "" and TOKEN not in location
+            assert response.getheader("content-security-policy") == UI_CSP
+        assert served.get("/", headers={"Authorization": f"Bearer {TOKEN}"}).status == 200
+    finally:
+        served.stop()
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_serve_on_ipv6_loopback(seeded, host):
+    if not _ipv6_loopback():
+        pytest.skip("this machine cannot bind ::1 (no IPv6 on loopback)")
+    archive, _ = seeded
+    served = _Served(archive, archive.config, "--host", host)
+    try:
+        assert served.url == f"http://[::1]:{served.port}"
+        page = served.get("/")
+        assert page.status == 200 and b"QazaqPay" in page.body
+        feed = served.get("/feed.atom")
+        assert all(link.startswith(f"http://[::1]:{served.port}/") for link in _feed_links(feed.body))
+    finally:
+        served.stop()
+
+
+def test_serve_on_an_address_it_cannot_bind_says_so_with_the_config_error_code(seeded):
+    archive, _ = seeded
+    config = _token_config(archive)
+    for host in ("192.0.2.1", "no-such-host.invalid"):  # TEST-NET-1: not this machine's; a name that never resolves
+        result = archive.cli("--config", str(config), "serve", "--host", host, "--port", "0", timeout=60)
+        assert result.code == 2, (host, result.err)
+        assert f"cannot listen on {host}:0" in result.err and "Traceback" not in result.err
+
+
+def test_a_too_short_token_is_reported_as_too_short(seeded):
+    archive, _ = seeded
+    cfg = yaml.safe_load(archive.config.read_text(encoding="utf-8"))
+    cfg["web"] = {"token": "abc-12345"}
+    path = archive.root / "weak.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    result = archive.cli("--config", str(path), "check-config")
+    assert result.code == 2
+    assert "web.token: must be at least 16 characters long, got 9" in result.err
+    assert "abc-12345" not in result.err and "must not be empty" not in result.err

@@ -3,7 +3,8 @@
 Every renderer takes the plain dict that ``archive.reports.coverage.build_coverage`` returns and
 gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``generated_at``).
 Order is the data's: sectors in the order their first company appears, companies and documents as
-given. Titles and URLs come from the web: they are escaped in HTML and never become Excel formulas.
+given. Titles, link texts, URLs and failure details come from the web: they are escaped in HTML and in
+Markdown (a page's ``<script>`` or ``[x](javascript:…)`` stays text) and never become Excel formulas.
 """
 
 from __future__ import annotations
@@ -109,17 +110,25 @@ def _notes(company: dict, doc: dict, *, in_matrix: bool = False) -> list[list]:
     return notes
 
 
+_ARCHIVE_KINDS = {"page": "archive page", "section": "archive section", "link": "edition link"}
+
+
 def _archive_note(company: dict) -> list:
-    """RDR F2a.4 / P2a.4: does the company keep a public archive of previous versions?"""
+    """RDR F2a.4 / P2a.4: does the company keep a public archive of previous versions, and where? Each
+    place is a page, a section of a page or a single link, with the number of old editions it lists
+    (``evidence[].versions``, a count); the old editions themselves are ``versions``."""
     archive = company.get("public_archive")
     if archive is None:
         return []
     if not archive["found"]:
         return [f"{company['name']}: no public archive of previous versions found (F2a.4 / P2a.4)"]
-    editions = sum(len(e.get("versions", [])) for e in archive["evidence"])
-    first = archive["evidence"][0]
-    return [f"{company['name']}: public archive of previous versions ({editions} old edition(s)): ",
-            ("url", first["url"]), f" «{first.get('text') or ''}»"]
+    parts: list = [f"{company['name']}: public archive of previous versions (F2a.4 / P2a.4), "
+                   f"{len(archive.get('versions') or [])} old edition(s) archived; listed on "]
+    for i, place in enumerate(archive["evidence"]):
+        parts += [", " if i else "", ("url", place["url"]),
+                  f" «{place.get('text') or ''}» ({_ARCHIVE_KINDS.get(place.get('kind'), place.get('kind'))}, "
+                  f"{place.get('versions', 0)})"]
+    return parts
 
 
 def _where_we_looked(company: dict) -> list:
@@ -185,18 +194,30 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def _md(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+# Markdown that text could start: inline HTML (<), links and images ([ ]), code (`), emphasis and
+# strike-through (* ~), entities (&), table cells (|) and escapes (\). "_" only where it could open or
+# close emphasis: next to a non-word character (privacy_policy stays as it is).
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>&|~]|(?<!\w)_|_(?!\w)")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 
-def _md_url(url: str) -> str:
+def md_escape(text) -> str:
+    """Any text as literal Markdown on one line: every character that could start markup is escaped."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAKS.sub(" ", str(text)))
+
+
+def md_link(url: str) -> str:
+    """An http(s) URL as an autolink, percent-encoding what would end it (space, <, >, controls) or
+    split a table cell (|); any other scheme as inert code, never a link (javascript:, data:)."""
+    url = _LINE_BREAKS.sub("", url)
     if urlsplit(url).scheme.lower() in ("http", "https"):
-        return f"<{url.replace('>', '%3E').replace(' ', '%20')}>"
-    return f"`{url.replace('`', '')}`"  # not a link: a viewer must not make javascript: clickable
+        return "<" + re.sub(r"[\x00-\x20<>|\x7f]", lambda m: f"%{ord(m.group(0)):02X}", url) + ">"
+    body = url.replace("`", "").replace("|", "\\|")
+    return f"`{body}`" if body else "``"
 
 
 def _md_parts(parts: list) -> str:
-    return "".join(_md_url(p[1]) if isinstance(p, tuple) else _md(p) for p in parts)
+    return "".join(md_link(p[1]) if isinstance(p, tuple) else md_escape(p) for p in parts)
 
 
 def _markdown(data: dict) -> bytes:
@@ -207,15 +228,16 @@ def _markdown(data: dict) -> bytes:
              "dN: clicks from the homepage (d?: unknown, reached from a seed URL) · F1a.2: yes = every required "
              "language in full, partial = some, no = none.", ""]
     for sector, companies in sectors(data):
-        lines += [f"## {_md(sector)}", "", "| company | type | status | F1a.2 | " + " | ".join(langs) + " |",
+        lines += [f"## {md_escape(sector)}", "", "| company | type | status | F1a.2 | " + " | ".join(langs) + " |",
                   "| --- | --- | --- | --- | " + " | ".join("---" for _ in langs) + " |"]
         notes = []
         for company in companies:
             for doc in company["documents"]:
                 kind = doc["type"] + (f" ({_types_found(doc)})" if _types_found(doc) else "")
                 cells = [_cell(doc["languages"][lang]) if lang in doc["languages"] else "—" for lang in langs]
-                lines.append(f"| {_md(company['name'])} | {_md(kind)} | {doc['status'].replace('_', ' ')} | "
-                             f"{doc['f1a']} | " + " | ".join(cells) + " |")
+                status = doc["status"].replace("_", " ")
+                lines.append(f"| {md_escape(company['name'])} | {md_escape(kind)} | {status} | {doc['f1a']} | "
+                             + " | ".join(cells) + " |")
                 notes += [f"- {_md_parts(note)}" for note in _notes(company, doc)]
             if archive := _archive_note(company):
                 notes.append(f"- {_md_parts(archive)}")
@@ -398,11 +420,12 @@ def _xlsx(data: dict) -> bytes:
         for cell in ws[header]:
             cell.font = bold
         for row in (r for r in rows if r["sector"] == sector):
-            ws.append([row[c] for c in CSV_COLUMNS])
+            # No control characters (openpyxl would refuse the file), and text from the web stays text:
+            # no formula from a leading "=".
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", row[c]) if isinstance(row[c], str) else row[c]
+                       for c in CSV_COLUMNS])
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str):
-                    # Text from the web stays text: no formula from a leading "=", no control characters.
-                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
                     cell.data_type = "s"
             share, f1a = ws.cell(ws.max_row, CSV_COLUMNS.index("share") + 1), ws.cell(ws.max_row, f1a_column)
             share.number_format = "0%"

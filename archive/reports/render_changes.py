@@ -2,6 +2,10 @@
 
 The data comes from ``archive.reports.changes.build_changes``; the md and html formats also show
 each change's diff, which the builder adds as ``diff_text`` / ``diff_html`` when asked.
+
+URLs, failure details and the texts of the diffs come from the web: escaped in md (a diff sits in a
+fence longer than any run of backticks it holds) and html, plain strings (never formulas, no characters
+Excel refuses) in xlsx.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
+
+from archive.reports.render import md_escape, md_link
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -35,21 +42,28 @@ def _scope(data: dict) -> str:
     return f"campaign {data['campaign']} ({span})" if data.get("campaign") else span
 
 
+def _fence(text: str) -> str:
+    """A code fence the text cannot close: longer than its longest run of backticks."""
+    return "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+
+
 def _md(data: dict) -> str:
-    out = [f"# Changes: {_scope(data)}", ""]
+    out = [f"# Changes: {md_escape(_scope(data))}", ""]
     for doc in data["documents"]:
         notes = []
         if doc["new"]:
-            notes.append(f"new (first seen {doc['first_seen']})")
+            notes.append(f"new (first seen {md_escape(doc['first_seen'])})")
         if doc["status"] == "unavailable":
-            notes.append(f"**unavailable since {doc['unavailable_since']}**: {doc['failure']}")
+            notes.append(f"**unavailable since {md_escape(doc['unavailable_since'])}**: {md_escape(doc['failure'])}")
         if not doc["changes"] and not notes:
             continue
-        out += [f"## {_title(doc)}", "", f"<{doc['url']}>", ""] + [f"- {n}" for n in notes]
+        out += [f"## {md_escape(_title(doc))}", "", md_link(doc["url"]), ""] + [f"- {n}" for n in notes]
         for change in doc["changes"]:
-            out += ["", f"### {change['kind']}: version {change['from']} ({change['from_date']}) → "
+            text = change.get("diff_text", "").rstrip()
+            fence = _fence(text)
+            out += ["", f"### {md_escape(change['kind'])}: version {change['from']} ({change['from_date']}) → "
                         f"{change['to']} ({change['to_date']}), +{change['added_words']} / -{change['removed_words']} "
-                        "words", "", "```", change.get("diff_text", "").rstrip(), "```"]
+                        "words", "", fence, text, fence]
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -87,6 +101,7 @@ def _html(data: dict) -> str:
 
 def _xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -99,17 +114,21 @@ def _xlsx(data: dict) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
+    def append(values: list) -> None:
+        # Control characters a page may carry would make openpyxl refuse the whole file.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+
     for doc in data["documents"]:
         base = [doc["company"], doc["type"], doc["language"], doc["url"], doc["status"], doc["unavailable_since"],
                 doc["first_seen"], doc["new"]]
         for change in doc["changes"] or [None]:
             if change is None:
                 if doc["new"] or doc["status"] == "unavailable":
-                    sheet.append(base + [None] * 9)
+                    append(base + [None] * 9)
                 continue
-            sheet.append(base + [change["from"], change["to"], change["from_date"], change["to_date"],
-                                 change["kind"], change["added_words"], change["removed_words"],
-                                 "\n".join(change["added"]), "\n".join(change["removed"])])
+            append(base + [change["from"], change["to"], change["from_date"], change["to_date"], change["kind"],
+                           change["added_words"], change["removed_words"], "\n".join(change["added"]),
+                           "\n".join(change["removed"])])
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             if isinstance(cell.value, str):

@@ -5,20 +5,25 @@ Security, in one place:
 - UI pages send a strict CSP (no script at all, frames and styles from this origin only);
 - archived bytes are served only by ``/raw/{id}`` and ``/screenshot/{id}``, with ``CSP: sandbox``
   (an opaque origin, no scripts, nothing from the live web) and ``nosniff``;
-- path parameters are integers; blobs are read only through BlobStore, by a sha256 from the database;
-- GET and HEAD only; with a token configured every request must carry it (header or cookie).
+- path parameters are integers; an id the database cannot hold is "not found" (``archive.queries.by_id``);
+  blobs are read only through BlobStore, by a sha256 from the database;
+- GET and HEAD only; with a token configured every request must carry it (header or cookie);
+- every answer carries the security headers, errors (a failing handler's 500 too) included, and no
+  redirect leaves the site; absolute URLs (feeds) come from the served address, never the Host header.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
@@ -43,6 +48,8 @@ TOKEN_COOKIE = "policy_archive_token"
 TEMPLATES = Path(__file__).parent / "templates"
 MEMO_ENTRIES = 16  # overview tables kept (campaign x since)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+log = logging.getLogger("policy_archive.web")
 
 
 @dataclass
@@ -101,7 +108,9 @@ def not_found(request: Request, what: str) -> HTMLResponse:
 
 
 class _Guard:
-    """Read-only methods, the token when one is configured, and the security headers on every answer."""
+    """Read-only methods, the token when one is configured, and the security headers on every answer,
+    errors included: a handler that fails gets a plain 500 from here, not from Starlette's outer error
+    middleware (which would answer without them)."""
 
     def __init__(self, app, token: str | None):
         self.app, self.token = app, token
@@ -123,6 +132,7 @@ class _Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        send = _with_headers(send)
         request = Request(scope)
         if request.method not in ("GET", "HEAD"):
             response: Response = PlainTextResponse("read-only: GET and HEAD only", status_code=405,
@@ -135,18 +145,49 @@ class _Guard:
             elif from_query:
                 # Drop the token from the address (history, Referer) once the cookie holds it.
                 rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-                response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
+                target = on_site(request.url.path) + (f"?{rest}" if rest else "")
+                response = RedirectResponse(target, status_code=303)
                 response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict",
                                     secure=request.url.scheme == "https")
             else:
-                return await self.app(scope, receive, _with_headers(send))
-        await response(scope, receive, _with_headers(send))
+                return await self._answer(scope, receive, send)
+        await response(scope, receive, send)
+
+    async def _answer(self, scope, receive, send) -> None:
+        started = False
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("the web UI failed on %s", scope.get("path"))
+            if started:
+                raise  # half an answer is out: nothing better to send
+            await PlainTextResponse("internal error: this page could not be built (the server's log says why)",
+                                    status_code=500)(scope, receive, send)
+
+
+_URL_NOISE = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL ...
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))  # ... and these at its start
+
+
+def on_site(location: str) -> str:
+    """A redirect target as a path on this site: no scheme or host, and no leading ``//`` or ``/\\``,
+    which a browser reads as another host (``//evil.example/x``)."""
+    parts = urlsplit(_URL_NOISE.sub("", location).lstrip(_C0_AND_SPACE))
+    path = "/" + parts.path.lstrip("/\\")
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def _with_headers(send):
     async def wrapped(message):
         if message["type"] == "http.response.start":
-            headers = [(k, v) for k, v in message.get("headers", [])]
+            headers = [(k, on_site(v.decode("latin-1")).encode("latin-1") if k.lower() == b"location" else v)
+                       for k, v in message.get("headers", [])]
             names = {k.lower() for k, _ in headers}
             if b"content-security-policy" not in names:
                 headers.append((b"content-security-policy", UI_CSP.encode()))
@@ -159,10 +200,11 @@ def _with_headers(send):
 
 
 def create_app(cfg: Config, data_dir: Path, db_url: str, *, token: str | None = None,
-               allowed_hosts: list[str] | None = None) -> Starlette:
+               allowed_hosts: list[str] | None = None, base_url: str = DEFAULT_BASE_URL) -> Starlette:
     """The UI over an archive. ``token``: required on every request; ``allowed_hosts``: the Host
-    headers accepted (``serve`` on loopback without a token passes the loopback names, which keeps
-    a DNS-rebinding page from reading the UI)."""
+    headers accepted (``serve`` on loopback without a token passes the loopback names and its own
+    address, which keeps a DNS-rebinding page from reading the UI); ``base_url``: the UI's own
+    address, for the absolute links of the Atom feeds (never taken from a request's Host header)."""
     from archive.web import files, pages, tools
 
     routes = [Route(path, page(handler), methods=["GET"]) for path, handler in
@@ -171,6 +213,8 @@ def create_app(cfg: Config, data_dir: Path, db_url: str, *, token: str | None = 
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     app = Starlette(routes=routes, middleware=middleware)
+    app.router.redirect_slashes = False  # its redirects are absolute URLs built from the Host header
+    app.state.base_url = base_url.rstrip("/")
     app.state.ctx = WebContext(cfg, Database(db_url), BlobStore(Path(data_dir) / "blobs"))
     app.state.templates = templates()
     return app

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from archive.evidence import EvidenceError, build_evidence, zip_bytes
 from archive.filedocs import pdf_page_png
 from archive.models import Snapshot
+from archive.queries import by_id
 from archive.web.app import SANDBOX_CSP, WebContext, not_found
 from diffing.render_html import CSS as DIFF_CSS
 
@@ -30,7 +31,7 @@ def _media_type(snapshot: Snapshot) -> str:
 
 def raw(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
-        snap = session.get(Snapshot, request.path_params["snapshot_id"])
+        snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     if snap is None or not snap.sha256 or not ctx.blobs.exists(snap.sha256):
         return not_found(request, "no stored bytes for this capture")
     headers = dict(ARCHIVED_HEADERS)
@@ -42,7 +43,7 @@ def raw(request: Request, ctx: WebContext) -> Response:
 def pdf_page(request: Request, ctx: WebContext) -> Response:
     """One page of an archived PDF as a PNG, drawn in the limited child (archive.filedocs)."""
     with ctx.session() as session:
-        snap = session.get(Snapshot, request.path_params["snapshot_id"])
+        snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     page = request.path_params["page"]
     if snap is None or not snap.sha256 or not ctx.blobs.exists(snap.sha256) or not 1 <= page <= MAX_PREVIEW_PAGES:
         return not_found(request, "no such page")
@@ -54,7 +55,7 @@ def pdf_page(request: Request, ctx: WebContext) -> Response:
 
 def screenshot(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
-        snap = session.get(Snapshot, request.path_params["snapshot_id"])
+        snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     if snap is None or not snap.screenshot_sha256 or not ctx.blobs.exists(snap.screenshot_sha256):
         return not_found(request, "no screenshot for this capture")
     return Response(ctx.blobs.get(snap.screenshot_sha256), media_type="image/png", headers=ARCHIVED_HEADERS)

@@ -14,7 +14,7 @@ from archive.extract import sniff_kind
 from archive.filedocs import pdf_page_count
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
-from archive.queries import list_documents
+from archive.queries import by_id, list_documents
 from archive.reports.changes import recent_changes
 from archive.reports.coverage import LANGUAGES, build_coverage
 from archive.reports.render import sectors
@@ -101,7 +101,7 @@ def company(request: Request, ctx: WebContext) -> Response:
 
 def document(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
-        doc = session.get(Document, request.path_params["document_id"])
+        doc = by_id(session, Document, request.path_params["document_id"])
         if doc is None:
             return not_found(request, "no such document")
         versions = list(session.scalars(select(Version).where(Version.document_id == doc.id)
@@ -121,7 +121,7 @@ def document(request: Request, ctx: WebContext) -> Response:
 
 def version(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
-        v = session.get(Version, request.path_params["version_id"])
+        v = by_id(session, Version, request.path_params["version_id"])
         if v is None:
             return not_found(request, "no such version")
         doc = session.get(Document, v.document_id)

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.models import Document, Version
+from archive.queries import by_id
 from archive.reports.changes import build_changes, recent_changes
 from archive.reports.coverage import build_coverage
 from archive.reports.render import FORMATS as COVERAGE_FORMATS
@@ -24,18 +25,19 @@ MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "md": "te
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
+def _id(value: str | None) -> str | None:
+    """An id as given (ASCII digits); ``by_id`` decides whether the database can hold it."""
+    return value if value and value.isascii() and value.isdigit() else None
 
 
 def diff_page(request: Request, ctx: WebContext) -> Response:
-    a, b = _int(request.query_params.get("a")), _int(request.query_params.get("b"))
+    a, b = _id(request.query_params.get("a")), _id(request.query_params.get("b"))
     translation = request.query_params.get("translation") == "1"
     layout = "side" if translation or request.query_params.get("layout") == "side" else "inline"
     if a is None or b is None:
         return html(request, "error.html", status_code=422, message="give two version ids: /diff?a=ID&b=ID")
     with ctx.session() as session:
-        old, new = session.get(Version, a), session.get(Version, b)
+        old, new = by_id(session, Version, a), by_id(session, Version, b)
         if old is None or new is None:
             return not_found(request, "no such version")
         docs = {d.id: d for d in (session.get(Document, old.document_id), session.get(Document, new.document_id))}
@@ -90,7 +92,9 @@ def _feed(request: Request, ctx: WebContext, company: str | None) -> Response:
     with ctx.session() as session:
         changes = ctx.memo(session, ("feed", company), lambda: recent_changes(session, company=company))
     names = {c.id: c.name for c in ctx.cfg.companies}
-    base = str(request.base_url).rstrip("/")
+    # The address the UI was started on, never the request's Host header: a client (or a proxy) that
+    # sends another Host must not plant its own links in a feed that others read.
+    base = request.app.state.base_url
     title = f"Policy changes: {names.get(company, company)}" if company else "Policy changes"
     return Response(atom(changes, base, request.url.path, title, names), media_type="application/atom+xml")
 

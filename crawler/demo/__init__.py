@@ -1,4 +1,4 @@
-"""The offline demo web: five fake Kazakhstani companies, each on its own loopback address.
+"""The offline demo web: six fake Kazakhstani companies, each on its own loopback address.
 
 ``start_demo_web()`` serves every directory of ``crawler/demo/sites/`` with the fixture server;
 ``demo_companies()`` gives the company entries a crawl of that web starts from. The expected
@@ -46,6 +46,8 @@ DEMO_COMPANIES: tuple[DemoCompany, ...] = (
     DemoCompany("bazar", "Bazar.kz", "E-commerce", "127.0.0.4"),
     DemoCompany("tenge-finance", "Tenge Finance", "FinTech", "127.0.0.5"),
     DemoCompany("sapar-mobile", "Sapar Mobile", "Telecom", "127.0.0.6"),
+    # Keeps a public archive of its old editions (RDR F2a.4 / P2a.4): an archive page and a Kazakh archive section.
+    DemoCompany("aqsu-bank", "Aqsu Bank", "Banking", "127.0.0.7"),
 )
 
 _running: list[DemoWeb] = []

@@ -61,6 +61,8 @@ def run_demo(base_dir: Path, serve: bool = False) -> int:
         second = _cli(config, data_dir, "crawl")
     print("\n== What is archived")
     _cli(config, data_dir, "documents")
+    print("\n== Coverage: which documents exist in which languages (F1a.2), and public archives (F2a.4)")
+    _cli(config, data_dir, "report", "coverage", "--format", "md")
     print("\n== What changed between the two crawls")
     _show_changes(config, data_dir)
     print(f"\nThe archive is in {data_dir}; try:\n"
