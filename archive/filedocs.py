@@ -10,7 +10,9 @@ group (OCR tools included) when it runs out. A bad file then costs one document 
 A PDF whose pages carry (almost) no text is a scan: when Debian's ``tesseract`` with the Kazakh and
 Russian data and ``pdftoppm`` are installed, its pages are rendered and OCR'd (``method="ocr"``);
 otherwise, or when OCR is switched off (``POLICY_ARCHIVE_OCR=0``) or the scan is too long, it fails
-as ``scanned``. This module imports nothing heavy at the top: the child must start fast.
+as ``scanned``. A text layer that is not language (``archive.noise``: a font without a Unicode map)
+is read the same way, and fails as ``not_text`` without OCR. This module imports nothing heavy at
+the top: the child must start fast.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+
+from archive.noise import not_language
 
 # The folder that holds the ``archive`` package: the child is started there with ``-m``, so it
 # imports this very checkout, whatever PYTHONPATH says.
@@ -221,10 +225,15 @@ def extract_pdf(body: bytes, limits: FileLimits | None = None) -> FileText:
         return _failed("pdf", got["failure"] if got else suffix, got["detail"] if got else detail, _pypdf_name())
     pages, title = got["pages"], got["title"]
     letters = sum(ch.isalpha() for page in pages for ch in page)
-    if letters >= SCAN_LETTERS_PER_PAGE * len(pages):
+    # A text layer that is not language (a font without a Unicode map: private-use glyphs, controls)
+    # is no text layer: the pages are read like a scan.
+    garbled = not_language("\n".join(pages)) if letters else None
+    if letters >= SCAN_LETTERS_PER_PAGE * len(pages) and not garbled:
         return FileText(join_lines("\n".join(pages)), title, _pypdf_name())
     tools = ocr_tools() if limits.ocr else None
     if tools is None:
+        if garbled:
+            return FileText("", title, _pypdf_name(), "not_text", f"the text layer is {garbled}; OCR is off or missing")
         return FileText("", title, _pypdf_name(), "scanned", SCANNED_DETAIL)
     if len(pages) > limits.ocr_max_pages:
         return FileText("", title, _pypdf_name(), "scanned",

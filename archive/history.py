@@ -23,8 +23,8 @@ from config import Campaign
 from diffing.normalise import text_hash
 
 # Extraction failures that a better extractor may overcome (not the server's fault).
-REEXTRACTABLE = frozenset({"no_text", "scanned", "pdf_error", "pdf_timeout", "pdf_too_large", "docx_error",
-                           "docx_timeout", "docx_too_large", "unsupported_type", "soft_404"})
+REEXTRACTABLE = frozenset({"no_text", "not_text", "scanned", "pdf_error", "pdf_timeout", "pdf_too_large",
+                           "docx_error", "docx_timeout", "docx_too_large", "unsupported_type", "soft_404"})
 
 
 def versions_of(session: Session, document_id: int) -> list[Version]:

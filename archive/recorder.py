@@ -10,7 +10,9 @@ Rules (Open Terms Archive's "snapshot is not version", made cheap for re-crawls)
   becomes a version;
 - an old edition listed in the company's own archive is its own document (its own URL), marked
   ``historical`` with the date the company states, and the snapshot keeps where it was listed:
-  its versions are old texts captured now, never the current document.
+  its versions are old texts captured now, never the current document. A year stated alone is
+  stored as January 1 of it, an edition number as no date; ``listed_on`` keeps what was stated
+  ("stated": the words, "precision": day | year | number, "edition": the number).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 
 from sqlalchemy import select
 
@@ -31,6 +34,7 @@ from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
 from archive.queries import LastBody, last_bodies
 from archive.records import DOCUMENT, HOME, RENDERED, Capture
+from config.editions import StatedDate
 from diffing.normalise import text_hash
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,21 @@ SAME_TEXT = "same_text"  # new bytes, same normalised text (e.g. a changed foote
 UNCHANGED = "unchanged"  # same bytes as last time, or 304
 NEW_PAGE = "new_page"  # a homepage or hub page with new bytes
 FAILED = "failed"
+
+
+def stated_day(stated: date | None) -> date | None:
+    """The date to store for what a company states: the day, January 1 of a year, None for a number."""
+    if isinstance(stated, StatedDate):
+        return stated.plain()
+    return stated
+
+
+def listing(cap: Capture) -> dict | None:
+    """``snapshots.listed_on``: where the edition is listed, and what the company states about it."""
+    if cap.listed_on is None:
+        return None
+    stated = cap.stated_date.stated() if isinstance(cap.stated_date, StatedDate) else {}
+    return {**asdict(cap.listed_on), **stated}
 
 
 def storage_full(exc: BaseException) -> bool:
@@ -189,7 +208,7 @@ class Recorder:
                 last_captured=cap.fetched_at,
                 status="available",
                 historical=cap.historical,
-                stated_date=cap.stated_date,
+                stated_date=stated_day(cap.stated_date) if cap.historical else None,
             )
             self.session.add(doc)
             self.session.flush()
@@ -198,7 +217,7 @@ class Recorder:
         # The latest capture says what the URL is now: an edition the company moved to its archive
         # becomes historical; one it links as current again is current.
         doc.historical = cap.historical
-        doc.stated_date = cap.stated_date if cap.historical else None
+        doc.stated_date = stated_day(cap.stated_date) if cap.historical else None
         doc.last_captured = cap.fetched_at
         # The shortest way in is what RDR's "easy to find" asks about; keep the latest one seen.
         if cap.depth is not None or doc.depth is None:
@@ -245,7 +264,7 @@ class Recorder:
             blocked=cap.blocked or None,
             language_hint=cap.language_hint,
             alternate_of=cap.alternate_of,
-            listed_on=asdict(cap.listed_on) if cap.listed_on else None,
+            listed_on=listing(cap),
         )
         self.session.add(snap)
         self.session.flush()

@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, create_model, field_validator
 
 from config.dates import DateFinder
+from config.editions import DAY, YEAR, EditionFinder, StatedDate
 
 DOC_TYPES = (
     "terms_of_service",
@@ -199,11 +200,13 @@ def _all_months(months: dict[int, list[Phrase]]) -> dict[int, list[Phrase]]:
 
 
 class EditionPhrases(StrictModel):
-    """How dated editions are named, which one is in force, and the month names of stated dates."""
+    """How dated editions are named, which one is in force, the month names of stated dates, and the
+    words written around a year stated alone ("2021 года", "2021 жылғы")."""
 
     names: LanguagePhrases
     current: LanguagePhrases
     months: Annotated[dict[int, list[Phrase]], AfterValidator(_all_months)]
+    years: LanguagePhrases = LanguagePhrases()
 
 
 _TEMPLATE_SLOTS = ("{n}", "{unit}")
@@ -280,6 +283,7 @@ class Vocabulary(StrictModel):
     _edition_names: _Matcher = PrivateAttr()
     _edition_current: _Matcher = PrivateAttr()
     _dates: DateFinder = PrivateAttr()
+    _editions: EditionFinder = PrivateAttr()
     _labels: dict[str, str] = PrivateAttr()
     _markers: dict[str, str] = PrivateAttr()
 
@@ -306,6 +310,11 @@ class Vocabulary(StrictModel):
         self._edition_names = _Matcher([("edition", p) for p in self.editions.names.texts()], stems=True)
         self._edition_current = _Matcher([("current", p) for p in self.editions.current.texts()], stems=True)
         self._dates = DateFinder(self.editions.months)
+        # Edition words by their stems, as in link texts; a year word of one or two letters ("г", "ж")
+        # must stand alone, a longer one takes any ending ("года", "жылғы").
+        self._editions = EditionFinder(
+            [stem(w) for phrase in self.editions.names.texts() for w in words(phrase)],
+            [(w, len(w) <= 2) for phrase in self.editions.years.texts() for w in words(phrase)])
         self._labels = {}
         self._markers = {}
         for lang in LANGUAGES:
@@ -355,6 +364,25 @@ class Vocabulary(StrictModel):
         """The first date stated in ``text`` ("Редакция от 01.02.2023", "от 15 марта 2022 г.",
         "2023 жылғы 1 ақпандағы редакция", "2021-05-01") as a ``datetime.date``, or None."""
         return self._dates.first(text)
+
+    def stated_edition(self, text: str, *, bare: bool = False) -> StatedDate | None:
+        """What ``text`` states about an edition, as a :class:`StatedDate` that keeps how precise it was,
+        the words and the edition number (``config/editions.py``), or None: a full date
+        (``stated_date``); else a year next to an edition word ("редакция 2021 года", "2021 жылғы
+        редакция", "Бұрынғы нұсқа 2019"), or with ``bare`` any year standing alone (for a list already
+        known to be of editions: "2020"); else an edition number ("Редакция №3", "2-я редакция", "v1.2")."""
+        if not text:
+            return None
+        text = text[:_MAX_TEXT]
+        label = EditionFinder.label(text)
+        number = self._editions.number(text)
+        day = self._dates.first(text)
+        if day is not None:
+            return StatedDate(day.year, day.month, day.day, precision=DAY, label=label, edition=number)
+        year = self._editions.year(text, bare=bare)
+        if year is not None:
+            return StatedDate(year, precision=YEAR, label=label, edition=number)
+        return StatedDate.numbered(number, label) if number else None
 
     def language_of_label(self, label: str) -> str | None:
         """kk/ru/en for a language-switcher label; the whole label must be a known one."""

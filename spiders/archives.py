@@ -12,16 +12,22 @@ Pure functions over an lxml tree (``response.selector.root``), so they are teste
   heading of the same or a higher level (or is the ``<details>``, table or fieldset the heading titles).
 
 The date comes from the link's text, else from its row (the nearest ``li``, ``tr``, ``dd``, ``p``).
-A row marked as the edition in force ("действующая редакция", "қолданыстағы") is never an old one.
+Many archives state no full date: a year or an edition number next to an edition word ("редакция 2021
+года", "2021 жылғы редакция", "2-я редакция", "Редакция №3", "v1.2") states an edition as well, and in
+a list whose title names editions, a document or documents ("Бұрынғы редакциялар", "Архив документов")
+a year alone ("2020") does too; the most precise statement of the link and its row is kept, with its
+words and number (``config.editions.StatedDate``). A year in a link elsewhere ("Отчёт 2021") is not an
+edition. A row marked as the edition in force ("действующая редакция", "қолданыстағы") is never an
+old one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 
 from config import Vocabulary
+from config.editions import StatedDate, best
 from spiders.links import RawLink, anchor_link
 
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
@@ -41,7 +47,7 @@ class Edition:
     """One old edition listed by the company."""
 
     link: RawLink
-    stated_date: date
+    stated_date: StatedDate  # a day, a year, or only an edition number (then .plain() is None)
     doc_type: str | None
     row: str  # the text the date or type was read from, for humans
 
@@ -143,15 +149,22 @@ def _anchors(nodes: Iterable) -> Iterator:
                 yield el
 
 
+def _titled(title: str, vocabulary: Vocabulary) -> tuple[bool, bool]:
+    """(a year alone states an edition in this list, the list is of editions or of one document): what a
+    list's title (an archive section's heading, an archive page's heading) says about its entries."""
+    names = vocabulary.names_edition(title) or bool(vocabulary.document_type(text=title))
+    return names or vocabulary.is_hub(text=title), names
+
+
 def _editions(nodes: Iterable, page_url: str, vocabulary: Vocabulary, page_type: str | None, stop,
-              require_name: bool) -> list[Edition]:
+              require_name: bool, bare: bool) -> list[Edition]:
     found: dict[str, Edition] = {}
     for a in _anchors(nodes):
         link = anchor_link(a, page_url)
         if link is None or link.url == page_url or link.url in found:
             continue
         row = _row(a, stop)
-        stated = vocabulary.stated_date(link.text) or vocabulary.stated_date(row)
+        stated = best(vocabulary.stated_edition(link.text, bare=bare), vocabulary.stated_edition(row, bare=bare))
         if stated is None or vocabulary.is_current_edition(link.text) or vocabulary.is_current_edition(row):
             continue
         named = (vocabulary.document_type(text=link.text) or vocabulary.document_type(text=row)
@@ -166,10 +179,13 @@ def _editions(nodes: Iterable, page_url: str, vocabulary: Vocabulary, page_type:
 def page_editions(root, page_url: str, vocabulary: Vocabulary, page_type: str | None) -> list[Edition]:
     """The old editions an archive page lists (its content: header, navigation and footer left out).
     ``page_type`` is the document type the archive belongs to, if the link to it said (or the page it
-    was found on was a document); then any dated link counts, else it must name a document or an edition."""
+    was found on was a document); then any dated link counts, else it must name a document or an
+    edition, or the page's heading must ("Архив редакций": then "2020" alone is one too)."""
     body = root.find(".//body")
+    title = " ".join(_text(el) for el in root.xpath("//h1|//title")[:3])
+    bare, names = _titled(title[:_MAX_HEADING * 2], vocabulary)
     return _editions([body if body is not None else root], page_url, vocabulary, page_type, stop=None,
-                     require_name=True)
+                     require_name=not names, bare=bare)
 
 
 def archive_sections(root, page_url: str, vocabulary: Vocabulary, page_type: str | None) -> list[ArchiveSection]:
@@ -188,7 +204,8 @@ def archive_sections(root, page_url: str, vocabulary: Vocabulary, page_type: str
             continue  # "Редакция от 01.02.2025" over a document: its own edition line, not an archive
         scope = _scope(el)
         stop = scope[0].getparent() if scope else None
-        editions = [e for e in _editions(scope, page_url, vocabulary, page_type, stop, require_name=False)
+        bare, _ = _titled(heading, vocabulary)
+        editions = [e for e in _editions(scope, page_url, vocabulary, page_type, stop, require_name=False, bare=bare)
                     if e.link.url not in taken]
         if editions:
             taken.update(e.link.url for e in editions)

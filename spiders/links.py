@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from archive.records import ARCHIVE, DOCUMENT, HOME, HUB
 from config import Vocabulary
+from config.editions import YEAR
 
 SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#", "viber:", "whatsapp:", "tg:")
 
@@ -35,7 +36,8 @@ class Target:
     doc_type: str | None
     language: str | None
     alternate: bool  # a language version of the page it was found on
-    # A dated old edition ("Редакция от 01.02.2023" on a document page): archived as historical.
+    # A dated old edition ("Редакция от 01.02.2023" on a document page): archived as historical, with
+    # what it states (a config.editions.StatedDate: a day, a year or an edition number).
     historical: bool = False
     stated_date: date | None = None
 
@@ -106,9 +108,10 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
       same URL with another language marker): same role and type as the page;
     - a company archive ("Архив документов", "Бұрынғы редакциялар", "/archive"): an archive page, whose
       documents are of the type the link names, else of the page's type (an archive linked from the
-      terms lists old terms); a dated edition link ("Редакция от 01.02.2023") is that old edition
-      itself, except where a homepage or hub names a document with its date: that is how sites label
-      the edition in force;
+      terms lists old terms); a dated edition link ("Редакция от 01.02.2023", "Предыдущая редакция
+      2021 года", "Предыдущая (2-я) редакция"; on a document, "Редакция 2021 года" too) is that old
+      edition itself, except where a homepage or hub names a document with its date: that is how sites
+      label the edition in force. A year alone ("Архив 2021", "Отчёт 2021") states no edition;
     - a link whose text or URL names a document type: that document;
     - a "documents" / "legal" hub.
     """
@@ -132,8 +135,11 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
     doc_type = named_type or vocabulary.document_type(url=link.url)
     # The words of a link outrank its URL: "Политика конфиденциальности" at /archive/privacy is a document.
     archive = vocabulary.is_archive(text=link.text) or (not named_type and vocabulary.is_archive(url=link.url))
-    if archive and not vocabulary.is_current_edition(link.text):
-        stated = vocabulary.stated_date(link.text)
+    stated = vocabulary.stated_edition(link.text)
+    # "Редакция 2021 года" on a document: an edition with its year next to it but no archive word ("от",
+    # "предыдущая"). Only a year next to an edition word: "Редакция сайта поздравляет с 1 мая" is news.
+    dated_edition = stated is not None and stated.precision == YEAR and page_role == DOCUMENT
+    if (archive or dated_edition) and not vocabulary.is_current_edition(link.text):
         if stated is None:
             return Target(link.url, link.text, ARCHIVE, doc_type or page_type, url_language, alternate=False)
         if page_role in (DOCUMENT, ARCHIVE) or not doc_type:

@@ -326,3 +326,92 @@ def test_timing_of_a_50_kb_russian_policy_page():
     per_page = (time.perf_counter() - start) / runs * 1000
     print(f"\nextract(): {per_page:.1f} ms per {len(body) / 1000:.0f} KB page ({result.extractor})")
     assert result.failure is None and len(result.text.splitlines()) == len(paragraphs) + 1
+
+
+# ----------------------------------------------------------------------------- pathological markup
+
+KK_POLICY = [f"{i}.{j}. {clause}" for i, clause in enumerate(KK, 1) for j in range(1, 4)]
+RU_POLICY = [f"{i}.{j}. {clause}" for i, clause in enumerate(RU, 1) for j in range(1, 4)]
+
+
+def nested(paragraphs, tags, depth, *, closed=True, title="Құпиялылық саясаты", lang="kk"):
+    """A policy inside ``depth`` nested elements (generated pages, a <font> opened per line and never
+    closed), with a paragraph after the nesting: everything must come out."""
+    opened = "".join(f"<{tags[i % len(tags)]}>" for i in range(depth))
+    shut = "".join(f"</{tags[i % len(tags)]}>" for i in reversed(range(depth))) if closed else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[:-1])
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>p{{margin:0}}</style></head><body><nav><a href='/'>Басты бет</a></nav>{opened}<h1>{title}</h1>"
+            f"{body}{shut}<p>{paragraphs[-1]}</p><footer>© 2025</footer></body></html>")
+
+
+@pytest.mark.parametrize("tags", [["div"], ["span"], ["font"], ["div", "span", "font"], ["table", "tr", "td"]],
+                         ids=["div", "span", "font", "mixed", "table"])
+@pytest.mark.parametrize("closed", [True, False], ids=["closed", "unclosed"])
+def test_a_policy_inside_5000_nested_elements_keeps_all_its_text(tags, closed):
+    from archive.extract import FLAT
+    from archive.language import document_language
+
+    result = extract(nested(KK_POLICY, tags, 5000, closed=closed).encode(), "text/html", "https://x.kz/kz/privacy")
+    assert result.failure is None, result.detail
+    assert result.extractor == FLAT  # libxml2 stops at 2,048 levels: the flat walk read it
+    lines = result.text.splitlines()
+    assert lines[-len(KK_POLICY):] == KK_POLICY  # every clause, in order, one per line, the last one too
+    assert "Басты бет" not in result.text and "©" not in result.text and "margin" not in result.text
+    assert document_language(result.text)[0].language == "kk"
+    assert result.title == "Құпиялылық саясаты"
+
+
+def test_a_russian_policy_in_nested_tables_and_windows_1251():
+    from archive.language import document_language
+
+    html = nested(RU_POLICY, ["table", "tr", "td", "font"], 6000, title="Политика конфиденциальности", lang="ru")
+    result = extract(encode(html.replace('charset="utf-8"', 'charset="windows-1251"'), "cp1251"), "text/html",
+                     "https://x.kz/ru/privacy")
+    assert (result.failure, result.encoding) == (None, "windows-1251")
+    assert result.text.splitlines()[-len(RU_POLICY):] == RU_POLICY
+    assert document_language(result.text)[0].language == "ru"
+
+
+def test_deep_markup_the_parser_holds_is_read_from_the_tree_without_trafilatura():
+    from archive.extract import LXML_DEEP
+
+    result = extract(nested(KK_POLICY, ["div", "font"], 1000).encode(), "text/html", "https://x.kz/")
+    assert (result.failure, result.extractor) == (None, LXML_DEEP)
+    assert result.text.splitlines()[-len(KK_POLICY):] == KK_POLICY
+
+
+@pytest.mark.parametrize("depth", [1, 30, 120])
+def test_ordinary_nesting_still_uses_trafilatura(depth):
+    result = extract(nested(KK, ["div"], depth).encode(), "text/html", "https://x.kz/")
+    assert result.failure is None and result.extractor.startswith("trafilatura ")
+    assert result.text.splitlines()[-len(KK):] == KK
+
+
+def test_a_long_text_trafilatura_mostly_drops_gives_way_to_the_pages_text():
+    # trafilatura keeps the short introduction and drops the block it takes for comments: most of
+    # the document. The page's own text is taken instead.
+    comments = "".join(f"<p>{p}</p>" for p in RU_POLICY)
+    html = f"<html><body><h1>Политика</h1><p>{RU[0]} {RU[1]}</p><div id='comments'>{comments}</div></body></html>"
+    result = extract(html.encode(), "text/html", "https://x.kz/")
+    assert result.failure is None and result.extractor.startswith("lxml ")
+    assert result.text.splitlines()[-len(RU_POLICY):] == RU_POLICY
+
+
+def test_the_flat_walk_drops_closed_page_chrome_but_keeps_what_an_unclosed_tag_would_swallow():
+    from archive.extract import _flat_text
+
+    text = _flat_text("<title>T</title><script>var a = '<p>x</p>';</script><header>Menu</header><p>One"
+                      "<br>Two</p><table><tr><td>a</td><td>b</td></tr></table><nav>Links</nav>"
+                      "<footer><p>" + " ".join(RU) + "</p>")  # an unclosed footer holds the rest
+    assert text.splitlines() == ["One", "Two", "a b", " ".join(RU)]
+
+
+def test_a_pdf_text_layer_that_is_not_language_is_not_a_version():
+    import random
+
+    rnd = random.Random(7)
+    junk = ["".join(rnd.choice("aBcDeFgHiJkLmNoPqRsTuVwXyZ^~{}") for _ in range(70)) for _ in range(12)]
+    result = extract(make_pdf(junk), "application/pdf", "https://x.kz/offer.pdf", limits=FileLimits(ocr=False))
+    assert result.failure == "not_text" and result.text == ""
+    assert result.detail.startswith("the text layer is not language: ")

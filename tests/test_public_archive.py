@@ -310,3 +310,238 @@ def test_an_archive_made_before_0004_migrates_with_every_document_current(tmp_pa
         doc = s.get(Document, 1)
         assert (doc.historical, doc.stated_date) == (False, None)
     db.close()
+
+
+# --- editions stated by a year or a number only (RDR F2a.4 all the same) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "iso", "edition"),
+    [
+        ("редакция 2021 года", "2021", None),
+        ("Редакция 2021 г.", "2021", None),
+        ("в редакции от 2020 года", "2020", None),
+        ("2021 жылғы редакция", "2021", None),
+        ("2021 ж. редакциясы", "2021", None),
+        ("Бұрынғы нұсқа 2019", "2019", None),
+        ("Version 2019", "2019", None),
+        ("2-я редакция", None, "2"),
+        ("Редакция №3", None, "3"),
+        ("редакция № 4", None, "4"),
+        ("3-ші нұсқа", None, "3"),
+        ("№2 нұсқа", None, "2"),
+        ("Version 2", None, "2"),
+        ("v1.2", None, "1.2"),
+        ("2nd edition", None, "2"),
+        ("Rev. 4", None, "4"),
+        ("2-я редакция от 15 марта 2022 г.", "2022-03-15", "2"),  # a full date wins, the number is kept
+        ("Редакция от 01.02.2023", "2023-02-01", None),
+    ],
+)
+def test_editions_stated_by_a_year_or_a_number(vocab, label, iso, edition):
+    stated = vocab.stated_edition(label)
+    assert (stated.iso(), stated.edition, stated.label) == (iso, edition, label)
+    assert stated.plain() == (None if iso is None else date.fromisoformat(iso if "-" in iso else f"{iso}-01-01"))
+
+
+@pytest.mark.parametrize("text", ["Отчёт 2021", "Архив 2021", "Январь 2021", "2020", "Приказ №2021-15",
+                                  "Изменения в пункт 3", "Тариф 2000 тенге", "2019-2020", ""])
+def test_a_year_or_a_number_without_an_edition_word_states_no_edition(vocab, text):
+    assert vocab.stated_edition(text) is None
+
+
+def test_a_year_alone_states_an_edition_only_in_a_list_of_editions(vocab):
+    assert vocab.stated_edition("2020", bare=True).iso() == "2020"
+    assert vocab.stated_edition("Пользовательское соглашение (2020)", bare=True).iso() == "2020"
+    assert vocab.stated_edition("Приказ №2021-15", bare=True) is None
+
+
+def test_a_stated_date_survives_a_copy():
+    import copy
+    import pickle
+
+    from config.editions import StatedDate
+
+    for stated in (StatedDate(2021, precision="year", label="редакция 2021 года"),
+                   StatedDate.numbered("3", "Редакция №3")):
+        for twin in (pickle.loads(pickle.dumps(stated)), copy.deepcopy(stated)):
+            assert (twin, twin.precision, twin.label, twin.edition) == (
+                stated, stated.precision, stated.label, stated.edition)
+
+
+YEAR_SECTION = """<html><body><nav><a href="/kz/">Басты бет</a></nav><main><h1>Құпиялылық саясаты</h1><p>Мәтін</p>
+  <h2>Бұрынғы редакциялар</h2><ul>
+    <li><a href="/kz/p-2021">2021 жылғы редакция</a></li>
+    <li><a href="/kz/p-2020">2020</a></li>
+    <li>Бұрынғы нұсқа 2019: <a href="/files/p-2019.pdf">PDF</a></li>
+    <li><a href="/kz/p-v2">2-я редакция</a></li>
+    <li><a href="/kz/p-v1">Редакция №1</a></li>
+    <li><a href="/kz/p-v0">v0.9</a></li>
+    <li><a href="/kz/privacy">Қолданыстағы редакция (2024)</a></li></ul>
+  <h2>Байланыс</h2><p><a href="/kz/report-2021">Есеп 2021</a></p></main></body></html>"""
+
+
+def test_an_archive_section_of_years_and_edition_numbers(vocab):
+    sections = archive_sections(Selector(text=YEAR_SECTION).root, "https://bank.kz/kz/privacy", vocab,
+                                "privacy_policy")
+    assert [s.heading for s in sections] == ["Бұрынғы редакциялар"]
+    found = [(urlsplit(e.link.url).path, e.stated_date.iso(), e.stated_date.edition, e.doc_type)
+             for e in sections[0].editions]
+    assert found == [
+        ("/kz/p-2021", "2021", None, "privacy_policy"),
+        ("/kz/p-2020", "2020", None, "privacy_policy"),  # a year alone, in a list titled as editions
+        ("/files/p-2019.pdf", "2019", None, "privacy_policy"),  # from its row
+        ("/kz/p-v2", None, "2", "privacy_policy"),
+        ("/kz/p-v1", None, "1", "privacy_policy"),
+        ("/kz/p-v0", None, "0.9", "privacy_policy"),
+    ]  # the edition in force, and the report under the next heading, are not old editions
+
+
+def test_years_in_links_are_no_archive_unless_a_list_of_editions_says_so(vocab):
+    page = """<html><body><main><h1>Политика конфиденциальности</h1><p>Текст.</p>
+      <p><a href="/reports/2021">Отчёт 2021</a> <a href="/promo/2020">Акция 2020</a></p>
+      <h2>Архив новостей</h2><ul><li><a href="/news/2021">2021</a></li><li><a href="/news/2020">Январь 2020</a></li>
+      </ul></main></body></html>"""
+    root = Selector(text=page).root
+    assert archive_sections(root, "https://bank.kz/ru/privacy", vocab, "privacy_policy") == []
+    for text, url in (("Отчёт 2021", "https://bank.kz/reports/2021"), ("Акция 2020", "https://bank.kz/promo/2020")):
+        assert classify(RawLink(url, text), "https://bank.kz/ru/privacy", "document", "privacy_policy", vocab) is None
+    archive_page = """<html><head><title>{title}</title></head><body><h1>{title}</h1><ul>
+      <li><a href="/old/2020">2020</a></li><li><a href="/old/2019">2019</a></li></ul></body></html>"""
+    editions = page_editions(Selector(text=archive_page.format(title="Архив редакций")).root,
+                             "https://bank.kz/archive", vocab, None)
+    assert [(urlsplit(e.link.url).path, e.stated_date.iso()) for e in editions] == [("/old/2020", "2020"),
+                                                                                     ("/old/2019", "2019")]
+    assert page_editions(Selector(text=archive_page.format(title="Архив новостей")).root,
+                         "https://bank.kz/news/archive", vocab, None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "page_role", "role", "iso", "edition"),
+    [
+        ("Предыдущая редакция 2021 года", "document", "document", "2021", None),
+        ("Редакция 2021 года", "document", "document", "2021", None),  # an edition with its year, on a document
+        ("Предыдущая редакция №2", "document", "document", None, "2"),
+        ("Архив 2021", "document", "archive", None, None),  # an archive page, not an edition
+        ("Отчёт 2021", "document", None, None, None),
+        ("Редакция 2021 года", "home", None, None, None),  # on a homepage: how the edition in force is named
+    ],
+)
+def test_links_to_editions_stated_by_a_year_or_a_number(vocab, text, page_role, role, iso, edition):
+    target = classify(RawLink("https://bank.kz/ru/r/7", text), PAGE, page_role, "terms_of_service", vocab)
+    assert (target.role if target else None) == role
+    if role == "document":
+        assert target.historical and target.doc_type == "terms_of_service"
+        assert (target.stated_date.iso(), target.stated_date.edition) == (iso, edition)
+
+
+def _year_sites() -> tuple[FixtureSite, FixtureSite]:
+    terms_section = (
+        '<h2>Предыдущие редакции</h2><ul><li><a href="/ru/terms-2021">Редакция 2021 года</a></li>'
+        '<li><a href="/ru/terms-v2">2-я редакция</a></li><li><a href="/ru/terms-v3">Редакция №3</a></li>'
+        '<li><a href="/files/terms-2020.pdf">2020</a></li></ul>'
+    )
+    kk_section = (
+        '<h2>Бұрынғы редакциялар</h2><ul><li><a href="/kz/privacy-2021">2021 жылғы редакция</a></li>'
+        '<li><a href="/kz/privacy-2019">Бұрынғы нұсқа 2019</a></li></ul>'
+    )
+    archive_page = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>Архив редакций</title></head><body>'
+        '<main><h1>Архив редакций</h1><ul><li><a href="/old/v2">Version 2</a></li>'
+        '<li><a href="/old/v1-2">v1.2</a></li><li><a href="/old/2018">2018</a></li></ul></main></body></html>'
+    )
+    old_ru = {path: Route(body=_old_page("Пользовательское соглашение", RU_CLAUSES[i:]))
+              for i, path in enumerate(("/ru/terms-2021", "/ru/terms-v2", "/ru/terms-v3", "/old/v2", "/old/v1-2",
+                                        "/old/2018"))}
+    year = FixtureSite(routes={
+        "/": Route(body=home_page({"/ru/terms": "Пользовательское соглашение", "/kz/privacy": "Құпиялылық саясаты"})),
+        "/ru/terms": Route(body=policy_page("Пользовательское соглашение", RU_CLAUSES,
+                                            footer='<a href="/archive">Архив редакций</a>').replace(
+            "</main>", terms_section + "</main>")),
+        "/archive": Route(body=archive_page),
+        "/files/terms-2020.pdf": Route(body=OFFER_PDF, content_type="application/pdf"),
+        "/kz/privacy": Route(body=policy_page("Құпиялылық саясаты", KK_CLAUSES, lang="kk").replace(
+            "</main>", kk_section + "</main>")),
+        "/kz/privacy-2021": Route(body=_old_page("Құпиялылық саясаты", KK_CLAUSES[:5], lang="kk")),
+        "/kz/privacy-2019": Route(body=_old_page("Құпиялылық саясаты", KK_CLAUSES[1:], lang="kk")),
+        **old_ru,
+    })
+    report = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности"})),
+        "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES, footer=(
+            '<a href="/reports/2021">Отчёт 2021</a> <a href="/news/2020">2020</a> '
+            '<a href="/promo">Редакция сайта 2021</a>'))),
+        "/reports/2021": Route(body=policy_page("Отчёт 2021", RU_CLAUSES)),
+    })
+    return year, report
+
+
+@pytest.fixture(scope="module")
+def year_crawled(tmp_path_factory):
+    from tests.conftest import Archive
+
+    archive = Archive(tmp_path_factory.mktemp("year-archive"))
+    year, report = _year_sites()
+    with FixtureServer(year) as y, FixtureServer(report, host="127.0.0.3") as r:
+        archive.write_config([company("yearco", y.url("/")), company("reportco", r.url("/"))])
+        crawl = archive.crawl(timeout=600)
+        requested = report.requested_paths()
+    result = archive.cli("report", "coverage", "--format", "json")
+    assert result.code == 0, result.err
+    return archive, crawl, json.loads(result.out), requested
+
+
+def test_editions_stated_by_a_year_or_a_number_are_historical_documents(year_crawled):
+    archive, crawl, _, _ = year_crawled
+    assert crawl.code == 0, crawl.out + crawl.err
+    docs = _documents(archive)
+    old = {path: (d.doc_type, d.stated_date) for (cid, path), d in docs.items() if d.historical}
+    assert old == {
+        "/ru/terms-2021": ("terms_of_service", date(2021, 1, 1)),  # a year: January 1, precision kept below
+        "/ru/terms-v2": ("terms_of_service", None),  # a number: no date
+        "/ru/terms-v3": ("terms_of_service", None),
+        "/files/terms-2020.pdf": ("terms_of_service", date(2020, 1, 1)),
+        "/kz/privacy-2021": ("privacy_policy", date(2021, 1, 1)),
+        "/kz/privacy-2019": ("privacy_policy", date(2019, 1, 1)),
+        "/old/v2": ("terms_of_service", None),  # the archive page "Архив редакций" of the terms
+        "/old/v1-2": ("terms_of_service", None),
+        "/old/2018": ("terms_of_service", date(2018, 1, 1)),
+    }
+    assert {path for (cid, path), d in docs.items() if not d.historical} == {"/ru/terms", "/kz/privacy", "/privacy"}
+    db = archive.db()
+    with db.session() as s:
+        stated = {urlsplit(snap.url).path: {k: snap.listed_on.get(k) for k in ("stated", "precision", "edition")}
+                  for snap in s.scalars(select(Snapshot).where(Snapshot.listed_on.is_not(None)))}
+    db.close()
+    assert stated["/ru/terms-v3"] == {"stated": "Редакция №3", "precision": "number", "edition": "3"}
+    assert stated["/kz/privacy-2021"] == {"stated": "2021 жылғы редакция", "precision": "year", "edition": None}
+    assert stated["/files/terms-2020.pdf"] == {"stated": "2020", "precision": "year", "edition": None}
+    assert stated["/old/v1-2"] == {"stated": "v1.2", "precision": "number", "edition": "1.2"}
+
+
+def test_the_coverage_report_says_such_an_archive_is_kept(year_crawled):
+    report = year_crawled[2]
+    companies = {c["id"]: c for c in report["companies"]}
+    kept = companies["yearco"]["public_archive"]
+    assert kept["found"] is True
+    assert sorted((urlsplit(e["url"]).path, e["kind"], e["text"], e["versions"]) for e in kept["evidence"]) == [
+        ("/archive", "page", "Архив редакций", 3),
+        ("/kz/privacy", "section", "Бұрынғы редакциялар", 2),
+        ("/ru/terms", "section", "Предыдущие редакции", 4),
+    ]
+    versions = {urlsplit(v["url"]).path: (v["stated_date"], v["edition"], v["stated"], v["status"])
+                for v in kept["versions"]}
+    assert versions["/ru/terms-2021"] == ("2021", None, "Редакция 2021 года", "available")
+    assert versions["/ru/terms-v2"] == (None, "2", "2-я редакция", "available")
+    assert versions["/kz/privacy-2019"] == ("2019", None, "Бұрынғы нұсқа 2019", "available")
+    assert len(versions) == 9
+    rows = {d["type"]: d for d in companies["yearco"]["documents"]}
+    assert {lang: urlsplit(e["url"]).path for lang, e in rows["terms"]["languages"].items()} == {"ru": "/ru/terms"}
+
+
+def test_a_page_that_only_mentions_a_year_in_a_link_keeps_no_archive(year_crawled):
+    archive, _, report, requested = year_crawled
+    none = next(c for c in report["companies"] if c["id"] == "reportco")["public_archive"]
+    assert (none["found"], none["evidence"], none["versions"]) == (False, [], [])
+    assert "/reports/2021" not in requested and "/news/2020" not in requested
+    assert not any(d.historical for (cid, _), d in _documents(archive).items() if cid == "reportco")

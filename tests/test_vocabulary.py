@@ -263,3 +263,23 @@ def test_fast_enough_for_every_link(vocab):
         vocab.document_type(text, "https://halykbank.kz/ru/legal/privacy-policy")
         vocab.is_hub(text)
     assert time.perf_counter() - start < 1.0  # 2000 links; typically ~0.05 s
+
+
+def test_edition_words_and_year_words_are_data(tmp_path):
+    import yaml
+
+    from config.loader import PACKAGED_VOCABULARY, load_vocabulary
+
+    data = yaml.safe_load(PACKAGED_VOCABULARY.read_text(encoding="utf-8"))
+    data["editions"]["names"]["kk"].append("басылым")
+    data["editions"]["years"]["kk"].append("жылдың")
+    custom = tmp_path / "vocabulary.yaml"
+    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    vocab = load_vocabulary(custom)
+    assert vocab.stated_edition("2021 жылдың басылымы").iso() == "2021"
+    assert default_vocabulary().stated_edition("2021 жылдың басылымы") is None
+    del data["editions"]["years"]  # an older vocabulary file: years are optional
+    data["editions"]["names"] = {"ru": [], "kk": [], "en": []}
+    custom.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bare = load_vocabulary(custom)
+    assert bare.stated_edition("2021 редакция") is None and bare.stated_edition("2020", bare=True).iso() == "2020"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -217,6 +217,12 @@ def _expected_row(name: str, types: list[str], observed: list[Observed], company
     return row
 
 
+def _stated_date(stated: date | None, precision: str | None) -> str | None:
+    if stated is None:
+        return None
+    return str(stated.year) if precision == "year" else stated.isoformat()
+
+
 def _public_archive(session: Session, company_id: str, observed: list[Observed], start: datetime | None,
                     end: datetime | None) -> dict:
     """RDR F2a.4 / P2a.4: the archive pages, archive sections and dated edition links where the company
@@ -230,12 +236,12 @@ def _public_archive(session: Session, company_id: str, observed: list[Observed],
     if start is not None:
         query = query.where(Snapshot.fetched_at >= start, Snapshot.fetched_at < end)
     historical_ids = {o.doc.id for o in historical}
-    listed_on: dict[int, str] = {}
+    listed_on: dict[int, dict] = {}
     for listing, document_id in session.execute(query):
         if document_id not in historical_ids:
             continue  # the URL has been the current document since
         listings[(listing["url"], listing["kind"], listing["text"])].add(document_id)
-        listed_on[document_id] = listing["url"]
+        listed_on[document_id] = listing
     evidence = [{"url": url, "text": text, "kind": kind, "versions": len(ids)}
                 for (url, kind, text), ids in sorted(listings.items())]
     pages = select(Snapshot.final_url, Snapshot.link_path).where(Snapshot.company_id == company_id,
@@ -249,10 +255,12 @@ def _public_archive(session: Session, company_id: str, observed: list[Observed],
             candidates.setdefault(url, path[-1]["text"] if path else "")
     versions = [{
         "url": o.doc.url, "doc_type": o.doc.doc_type,
-        "stated_date": o.doc.stated_date.isoformat() if o.doc.stated_date else None,
+        # As precise as the company stated it: "2021" for "редакция 2021 года" (stored as January 1).
+        "stated_date": _stated_date(o.doc.stated_date, listed_on.get(o.doc.id, {}).get("precision")),
+        "stated": listed_on.get(o.doc.id, {}).get("stated"), "edition": listed_on.get(o.doc.id, {}).get("edition"),
         "language": o.version.language if o.version else o.doc.language,
         "status": "available" if o.ok else "unavailable", "captured_at": _iso(o.last.fetched_at),
-        "listed_on": listed_on.get(o.doc.id), "document_id": o.doc.id,
+        "listed_on": listed_on.get(o.doc.id, {}).get("url"), "document_id": o.doc.id,
         "version_id": o.version.id if o.version else None,
     } for o in sorted(historical, key=lambda o: (o.doc.doc_type or "", str(o.doc.stated_date or ""), o.doc.url))]
     return {"found": bool(evidence), "evidence": evidence, "versions": versions,
