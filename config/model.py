@@ -74,7 +74,41 @@ def check_address(value: str) -> str:
     return value.lower()
 
 
+PROXY_SCHEMES = ("http", "socks5", "socks5h")
+_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
+
+
+def check_proxy(value: str) -> str:
+    """A proxy URL the crawler and its browser can both use: ``http://[user:password@]host:port`` (HTTPS
+    sites go through it with CONNECT) or ``socks5://host:port`` (``socks5h``: the same, the proxy resolves
+    names either way)."""
+    value = value.strip()
+    shown = repr(_PASSWORD.sub(r"\1***@", value))  # never echo a password into a terminal or a log
+    example = "such as http://user:password@proxy.example.kz:3128 or socks5://127.0.0.1:1080"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"expected a proxy URL {example}, got {shown} (bad port)") from None
+    scheme = parts.scheme.lower()
+    if scheme == "https":
+        raise ValueError("an https:// proxy (TLS to the proxy itself) is not supported; use http:// (HTTPS sites "
+                         f"are still encrypted end to end through it), got {shown}")
+    if scheme not in PROXY_SCHEMES or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"expected a proxy URL {example}, got {shown}")
+    if port is None:
+        raise ValueError(f"the proxy URL needs a port ({parts.hostname}:3128, :1080...), got {shown}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"a proxy URL is scheme://host:port and nothing after it, got {shown}")
+    if scheme != "http" and (parts.username or parts.password):
+        raise ValueError("Chromium cannot log in to a SOCKS5 proxy, so pages that need a browser could not be "
+                         "fetched through it: use a SOCKS5 proxy without a password (one that admits your address) "
+                         f"or an http:// proxy with one; got {shown}")
+    return value
+
+
 URL = Annotated[str, AfterValidator(check_url)]
+Proxy = Annotated[str, AfterValidator(check_proxy)]
 Slug = Annotated[str, AfterValidator(check_slug)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Address = Annotated[str, AfterValidator(check_address)]
@@ -97,6 +131,14 @@ class CrawlSettings(StrictModel):
     render_pages: int = Field(4, ge=1, le=32)  # browser pages open at once
     chromium: Text = "/usr/bin/chromium"  # Debian's Chromium; Playwright cannot download its own here
     obey_robots_txt: bool = False
+    # Transient trouble (503, 429, 502, 504...): retries within the run, each after the server's
+    # Retry-After or an exponential back-off, but never waiting longer than max_retry_wait seconds.
+    # A page still in trouble is tried once more at the end of the run.
+    retries: int = Field(2, ge=0, le=10)
+    max_retry_wait: float = Field(60, ge=0, le=600)
+    # Every request (plain and in Chromium) goes through this proxy, e.g. to crawl from a Kazakhstani
+    # address abroad; a company's own ``proxy`` overrides it. The address guard still judges the sites.
+    proxy: Proxy | None = None
 
 
 class Campaign(StrictModel):
@@ -134,6 +176,7 @@ class Company(StrictModel):
     confirmed: bool = True  # False: the homepage is a guess; crawl skips it unless asked
     languages: list[Language] = Field(default_factory=lambda: ["kk", "ru"], min_length=1)
     render: RenderMode | None = None  # None: use crawl.render
+    proxy: Proxy | None = None  # None: use crawl.proxy
     documents: list[DocumentSeed] = []
 
     @property

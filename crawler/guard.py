@@ -5,7 +5,9 @@ thin Scrapy layer. Every request, including each hop of a redirect chain (Scrapy
 redirects through the downloader middlewares), is checked before it is sent: the host's
 addresses must all be public unless the host or network is listed in
 ``crawl.allow_private_addresses``. After the response, the address actually connected to is
-checked again, so a DNS answer that changed in between (rebinding) is caught too.
+checked again, so a DNS answer that changed in between (rebinding) is caught too, unless the
+request went through a proxy: then that address is the proxy's, which the user configured
+(``crawl.proxy``), and the target was judged by its name before the request left.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from scrapy.exceptions import IgnoreRequest
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Request meta: the proxy a request goes through (set by crawler.proxy.ProxyMiddleware).
+PROXY = "policy_archive_proxy"
 
 
 class BlockedAddress(IgnoreRequest):
@@ -97,6 +102,7 @@ class AddressGuardMiddleware:
         return None
 
     def process_response(self, request, response):
-        if response.ip_address is not None:
+        proxied = request.meta.get(PROXY) or request.meta.get("proxy")  # ours, or one from the environment
+        if response.ip_address is not None and not proxied:
             self._check(urlsplit(request.url).hostname or "", (str(response.ip_address),))
         return response

@@ -160,12 +160,26 @@ def _run_spider(cfg: Config, companies, recorder: Recorder) -> None:
     from crawler.settings import scrapy_settings
     from spiders.policy import PolicySpider
 
+    use_bundled_suffix_list()
     render = {c.id: c.render for c in companies if c.render}
-    process = CrawlerProcess(scrapy_settings(cfg.crawl, render))
+    proxies = {c.id: c.proxy for c in companies if c.proxy}
+    process = CrawlerProcess(scrapy_settings(cfg.crawl, render, proxies))
     process.crawl(PolicySpider, companies=companies, vocabulary=cfg.vocabulary,
                   max_depth=cfg.crawl.max_depth, max_pages_per_company=cfg.crawl.max_pages_per_company,
                   recorder=recorder)
     process.start()
+
+
+def use_bundled_suffix_list() -> None:
+    """Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix ("kz",
+    "com.kz"), and tldextract's first use on a machine downloads the list from publicsuffix.org: a request
+    to no company's site, and a traceback on a machine without that access. The snapshot tldextract ships
+    tells "bank.kz" from "com.kz" just as well; it is read from the package, with no cache to write."""
+    from scrapy.downloadermiddlewares import cookies
+    from tldextract import TLDExtract
+
+    # A private name of Scrapy's (pinned in pyproject.toml); tests/test_crawl.py proves it still takes effect.
+    cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 def format_summary(run_id: int, s: dict) -> str:

@@ -13,6 +13,15 @@ historical captures with the date the company states: a long archive never takes
 budget from current documents, and a URL that discovery reached as a current document stays
 current. Historical pages are archived, not explored.
 
+A ``<meta http-equiv="refresh">`` is a link, not a redirect: the page itself is archived (its text
+is what the server sent), and the refresh target is classified like any other link on it. Only a
+homepage's refresh is followed whatever its target looks like: it is where the site really starts.
+
+Transient trouble (a 503, 429, 502, 504, a timeout, a refused or dropped connection) is not final
+while the run goes on: such a page is kept aside and fetched once more when everything else is done
+(the crawler's retry middleware has already waited out ``Retry-After`` and backed off in between).
+Only that last outcome is yielded, so a page that recovered is no failure of the run.
+
 It yields one ``Capture`` per response or failed request, and does nothing else: no
 extraction, no database.
 """
@@ -26,9 +35,10 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.html import get_meta_refresh
 
 from archive.records import (
     ARCHIVE,
@@ -46,6 +56,15 @@ from archive.records import (
 from config import Company, Vocabulary
 from spiders.archives import archive_sections, page_editions
 from spiders.links import RawLink, Target, anchor_link, classify, clean_url, same_site
+
+# Answers that mean "not now" rather than "no": retried later in the run (see the module docstring).
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+TRANSIENT_ERRORS = frozenset({"timeout", "connection_refused", "connection_lost", "dns_error"})
+# What a request needs to be made again: the spider's own meta keys.
+REQUEST_KEYS = ("company", "role", "doc_type", "language", "click_depth", "path", "link_text", "alternate_of",
+                "listed_on", "stated_date")
+FINAL_ATTEMPT = "final_attempt"
+REFRESH = "meta refresh"  # the link text recorded in the click path for a refresh target
 
 # Scrapy / Twisted exception names -> the failure codes the archive counts by.
 ERROR_CODES = {
@@ -65,7 +84,13 @@ ERROR_CODES = {
     "ResponseFailed": "connection_lost",
     "ResponseNeverReceived": "connection_lost",
     "IgnoreRequest": "ignored",
+    "TunnelError": "proxy_error",
+    "SocksError": "proxy_error",
 }
+
+
+class Rescheduled(IgnoreRequest):
+    """Raised by the crawler's retry middleware for a request it will send again later: not an outcome."""
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -89,6 +114,17 @@ def _page_links(response: TextResponse) -> list[RawLink]:
     return links
 
 
+def _refresh_link(response: TextResponse) -> RawLink | None:
+    """Where the page's ``<meta http-equiv="refresh">`` points, if anywhere (inside ``<noscript>`` too: the
+    page a client without scripts is sent to is a way into the site)."""
+    try:
+        _, url = get_meta_refresh(response.text, response.url, response.encoding, ignore_tags=())
+    except (ValueError, UnicodeError):
+        return None
+    url = clean_url(response.url, url) if url else None
+    return RawLink(url, "") if url else None
+
+
 class PolicySpider(scrapy.Spider):
     name = "policy"
 
@@ -108,6 +144,8 @@ class PolicySpider(scrapy.Spider):
         self.seeds_scheduled = False
         # Old editions found in archives, fetched when discovery is done: (_request args, kwargs).
         self.editions: list[tuple[tuple, dict]] = []
+        # Pages that failed transiently, fetched once more when the run is otherwise done: (url, meta).
+        self.retry_at_end: list[tuple[str, dict]] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -140,13 +178,30 @@ class PolicySpider(scrapy.Spider):
         for company_id, n in over_budget.items():
             self.logger.warning("%s: %d old editions listed in its archive not fetched: max_pages_per_company "
                                 "(%d) reached", company_id, n, self.max_pages)
-        pending = False
+        requests = [r for r in requests if r]
+        if not requests:
+            requests = self._final_attempts()
         for request in requests:
-            if request:
-                self.crawler.engine.crawl(request)
-                pending = True
-        if pending:
+            self.crawler.engine.crawl(request)
+        if requests:
             raise DontCloseSpider
+
+    def _final_attempts(self) -> list[scrapy.Request]:
+        """The pages kept aside for transient trouble, requested once more; whatever they answer now is final."""
+        held, self.retry_at_end = self.retry_at_end, []
+        if held:
+            self.logger.info("retrying %d page(s) that had transient trouble earlier in the run", len(held))
+        return [scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True,
+                               meta={**meta, FINAL_ATTEMPT: True, "dont_retry": True},
+                               priority=self._priority(meta["click_depth"]))
+                for url, meta in held]
+
+    def _hold(self, url: str, meta: dict) -> None:
+        self.retry_at_end.append((url, {key: meta.get(key) for key in REQUEST_KEYS}))
+
+    def _priority(self, depth: int | None) -> int:
+        # Breadth first: shallower pages first, so the recorded depth is the shortest way in.
+        return -(depth if depth is not None else self.max_depth + 2)
 
     def _request(self, company_id: str, url: str, role: str, doc_type: str | None, language: str | None,
                  depth: int | None, path: list[Link], text: str,
@@ -161,9 +216,7 @@ class PolicySpider(scrapy.Spider):
             "click_depth": depth, "path": path, "link_text": text, "alternate_of": alternate_of,
             "listed_on": listed_on, "stated_date": stated_date,
         }
-        # Breadth first: shallower pages first, so the recorded depth is the shortest way in.
-        priority = -(depth if depth is not None else self.max_depth + 2)
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, priority=priority)
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, priority=self._priority(depth))
 
     def _capture(self, meta: dict, url: str, final_url: str, status: int | None, headers: dict[str, str],
                  body: bytes, title: str | None = None, error: str | None = None,
@@ -180,7 +233,11 @@ class PolicySpider(scrapy.Spider):
 
     def parse(self, response: Response):
         meta = response.meta
-        original = (meta.get("redirect_urls") or [response.url])[0]
+        # The URL asked for: a browser may have moved on (a script's location change) from what it was sent to.
+        original = (meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
+        if response.status in TRANSIENT_STATUSES and not meta.get(FINAL_ATTEMPT):
+            self._hold(original, meta)
+            return
         is_html = isinstance(response, TextResponse) and b"html" in (
             response.headers.get(b"Content-Type") or b"text/html"
         ).lower()
@@ -218,10 +275,16 @@ class PolicySpider(scrapy.Spider):
                 self._defer_edition(company.id, edition.link.url, edition.doc_type, edition.link.text,
                                     edition.stated_date, listing, meta, response.url, next_depth)
         taken = {edition.link.url for edition, _ in listed}
-        for link in _page_links(response):
+        links: list[tuple[RawLink, str | None]] = [(link, None) for link in _page_links(response)]
+        if refresh := _refresh_link(response):
+            links.append((refresh, REFRESH))
+        for link, via in links:
             if link.url in self.seen or link.url in taken or not same_site(link.url, homepages):
                 continue
             target: Target | None = classify(link, response.url, meta["role"], page_type, self.vocabulary)
+            if target is None and via == REFRESH and meta["role"] == HOME:
+                # A homepage that sends visitors on (to /portal/, /main.html): the site starts there.
+                target = Target(link.url, "", HOME, None, self.vocabulary.language_of_url(link.url), alternate=False)
             if target is None:
                 continue
             if target.historical:
@@ -235,7 +298,8 @@ class PolicySpider(scrapy.Spider):
             limit = self.max_depth + (1 if beyond else 0)
             if next_depth is not None and next_depth > limit:
                 continue
-            path = [*meta["path"], Link(response.url, target.text or f"hreflang={link.hreflang}")]
+            label = target.text or via or (f"hreflang={link.hreflang}" if link.hreflang else "")
+            path = [*meta["path"], Link(response.url, label)]
             request = self._request(company.id, target.url, target.role, target.doc_type, target.language,
                                     next_depth, path, target.text,
                                     alternate_of=response.url if target.alternate else None)
@@ -282,6 +346,8 @@ class PolicySpider(scrapy.Spider):
             )
 
     def failed(self, failure: Failure):
+        if isinstance(failure.value, Rescheduled):
+            return  # the retry middleware sends it again later
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         original = (meta.get("redirect_urls") or [request.url])[0]
@@ -295,6 +361,9 @@ class PolicySpider(scrapy.Spider):
             if "download max size" in str(failure.value):
                 code = "too_large"  # crawl.max_response_bytes
             reason = f"{code}: {failure.value}"
+            if code in TRANSIENT_ERRORS and not meta.get(FINAL_ATTEMPT):
+                self._hold(original, meta)
+                return
         capture = self._capture(meta, original, request.url, None, {}, b"", error=reason)
         if rendering is not None:
             capture.kind, capture.render_reason, capture.blocked = RENDERED, rendering.reason, list(rendering.blocked)

@@ -383,3 +383,40 @@ def test_config_error_survives_pickling(tmp_path):
         load_config(tmp_path / "nope.yaml")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert copy.problems == caught.value.problems and str(copy) == str(caught.value)
+
+
+# --- proxies and transient trouble ---------------------------------------------------------------------
+
+
+def test_proxies_global_and_per_company(tmp_path):
+    crawl = "crawl:\n  proxy: http://team:s3cret@proxy.example.kz:3128\n  retries: 3\n  max_retry_wait: 20\n"
+    config = load_config(write(tmp_path, crawl + HEAD + "    proxy: socks5://127.0.0.1:1080\n"))
+    assert config.crawl.proxy == "http://team:s3cret@proxy.example.kz:3128"
+    assert config.companies[0].proxy == "socks5://127.0.0.1:1080"
+    assert (config.crawl.retries, config.crawl.max_retry_wait) == (3, 20)
+    defaults = load_config(write(tmp_path, HEAD))
+    assert defaults.crawl.proxy is None and defaults.companies[0].proxy is None
+    assert (defaults.crawl.retries, defaults.crawl.max_retry_wait) == (2, 60)
+
+
+@pytest.mark.parametrize("bad,expected", [
+    ("proxy.example.kz:3128", "expected a proxy URL such as http://"),
+    ("ftp://proxy.example.kz:21", "expected a proxy URL such as http://"),
+    ("http://proxy.example.kz", "the proxy URL needs a port"),
+    ("http://proxy.example.kz:99999", "(bad port)"),
+    ("https://proxy.example.kz:443", "an https:// proxy (TLS to the proxy itself) is not supported"),
+    ("http://proxy.example.kz:3128/path", "scheme://host:port and nothing after it"),
+    ("socks5://me:s3cret@proxy.example.kz:1080", "Chromium cannot log in to a SOCKS5 proxy"),
+])
+def test_a_bad_proxy_is_reported_at_its_line_without_its_password(tmp_path, bad, expected):
+    p = only_problem(write(tmp_path, HEAD + f"    proxy: '{bad}'\n"))
+    assert (p.line, p.field) == (10, "companies[0].proxy")
+    assert expected in p.message
+    assert "s3cret" not in str(p)
+
+
+def test_a_bad_global_proxy_and_retry_bounds(tmp_path):
+    found = problems(write(tmp_path, "crawl:\n  proxy: 'http://u:s3cret@proxy'\n  max_retry_wait: 9000\n" + HEAD))
+    assert [(p.line, p.field) for p in found] == [(2, "crawl.proxy"), (3, "crawl.max_retry_wait")]
+    assert "needs a port" in found[0].message and "'http://u:***@proxy'" in found[0].message
+    assert found[1].message.startswith("must be at most 600")

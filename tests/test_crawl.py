@@ -282,3 +282,68 @@ def test_a_homepage_that_redirects_to_another_host_makes_that_host_the_company_s
             assert archive.crawl().code == 0
     docs = _rows(archive, Document)
     assert [(d.url, d.depth) for d in docs] == [(target.url("/ru/privacy"), 1)]
+
+
+def test_a_meta_refresh_is_a_link_not_a_redirect(archive):
+    refresh = '<meta http-equiv="refresh" content="{}">'
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности", "/terms-2019": "Правила сервиса"})),
+        # The policy itself, with a refresh to a promotion: the page's own text is what is archived.
+        "/ru/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES,
+                                              head=refresh.format("3; url=/promo"))),
+        "/promo": Route(body=policy_page("Акция", ["Кредит наличными до 5 млн тенге."] * 10)),
+        # An old page that sends readers on to the terms' new address: both are archived, the new one a click on.
+        "/terms-2019": Route(body=policy_page("Правила сервиса", RU_CLAUSES[::-1],
+                                              head=refresh.format("0;URL='/ru/user-agreement'"))),
+        "/ru/user-agreement": Route(body=policy_page("Пользовательское соглашение", RU_CLAUSES[1:])),
+    })
+    # A homepage that is only a refresh (to /portal/): the site starts there.
+    portal = FixtureSite(routes={
+        "/": Route(body=f"<html><head>{refresh.format('0; url=/portal/')}</head><body></body></html>"),
+        "/portal/": Route(body=home_page({"/portal/offer": "Публичная оферта"})),
+        "/portal/offer": Route(body=policy_page("Публичная оферта", RU_CLAUSES)),
+    })
+    with FixtureServer(site) as server, FixtureServer(portal, host="127.0.0.3") as portal_server:
+        archive.write_config([company("bank", server.url("/")), company("shop", portal_server.url("/"))])
+        result = archive.crawl()
+        requested = site.requested_paths()
+    assert result.code == 0, result.out + result.err
+    assert "/promo" not in requested
+    docs = {d.url.split("/", 3)[3]: d for d in _rows(archive, Document)}
+    assert set(docs) == {"ru/privacy", "terms-2019", "ru/user-agreement", "portal/offer"}
+    privacy = _rows(archive, Version, Version.document_id == docs["ru/privacy"].id)
+    assert len(privacy) == 1 and "пяти лет" in privacy[0].text and "Кредит" not in privacy[0].text
+    moved = docs["ru/user-agreement"]
+    assert moved.doc_type == "terms_of_service" and moved.depth == docs["terms-2019"].depth + 1 == 2
+    assert moved.link_path[-1] == {"url": server.url("/terms-2019"), "text": "meta refresh"}
+    assert docs["portal/offer"].depth == 2
+    assert [step["text"] for step in docs["portal/offer"].link_path] == ["meta refresh", "Публичная оферта"]
+
+
+def test_the_first_crawl_on_a_machine_uses_the_bundled_public_suffix_list(archive, tmp_path):
+    """Scrapy's cookie handling asks tldextract about public suffixes; on a fresh machine tldextract would
+    download the list. Every HTTP client that honours the proxy variables is sent to a listener here,
+    and the fixture site is exempt: any request to a host that is not a company's shows up there."""
+    elsewhere = Listener("127.0.0.99").start()
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности"}),
+                   headers={"Set-Cookie": "sid=1; Path=/"}),
+        "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+    })
+    home = tmp_path / "fresh-home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+           "HTTP_PROXY": elsewhere.base_url, "HTTPS_PROXY": elsewhere.base_url,
+           "http_proxy": elsewhere.base_url, "https_proxy": elsewhere.base_url,
+           "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    try:
+        with FixtureServer(site) as server:
+            archive.write_config([company("bank", server.url("/"))], render="never")
+            result = archive.crawl(env=env)
+    finally:
+        elsewhere.stop()
+    assert result.code == 0, result.out + result.err
+    assert elsewhere.connections == 0
+    assert "Traceback" not in result.err and "suffix" not in result.err.lower(), result.err
+    assert len(_rows(archive, Version)) == 1
+    assert not (home / ".cache").exists()  # nothing written to the user's cache either

@@ -1,6 +1,10 @@
-import pytest
+import ipaddress
 
-from crawler.guard import address_refusal, parse_allow_list
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+
+from crawler.guard import PROXY, AddressGuardMiddleware, BlockedAddress, address_refusal, parse_allow_list
 
 
 def refusal(host, addresses, allow=()):
@@ -32,3 +36,18 @@ def test_allow_list_networks_and_hosts():
     assert refusal("127.0.0.99", ["127.0.0.99"], ["127.0.0.0/29"])
     assert refusal("demo.local", ["10.0.0.5"], ["demo.local"]) is None
     assert refusal("other.local", ["10.0.0.5"], ["demo.local"])
+
+
+def test_a_proxied_response_comes_from_the_proxy_whose_address_the_user_chose():
+    guard = AddressGuardMiddleware(["127.0.0.2/32"])
+    proxy = {PROXY: "http://127.0.0.50:3128"}
+    request = Request("http://127.0.0.2:8000/privacy", meta=proxy)
+    response = Response(request.url, ip_address=ipaddress.ip_address("127.0.0.50"), request=request)
+    assert guard.process_response(request, response) is response
+    direct = Request("http://127.0.0.2:8000/privacy")
+    with pytest.raises(BlockedAddress, match="127.0.0.50"):  # without a proxy the same answer is a rebinding
+        guard.process_response(direct, response.replace(request=direct))
+    # The target is still judged by its name before the request leaves.
+    assert guard.process_request(Request("http://127.0.0.2:8000/", meta=proxy)) is None
+    with pytest.raises(BlockedAddress, match="127.0.0.99"):
+        guard.process_request(Request("http://127.0.0.99/", meta=proxy))

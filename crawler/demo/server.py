@@ -63,6 +63,8 @@ class Route:
     that string, right or wrong. ``redirect``: a Location (``{{base_url}}`` allowed), status 302
     unless ``status`` says otherwise. ``etag``: send ETag and Last-Modified, answer conditional
     requests with 304. ``fail_first``: the first N requests answer ``fail_status`` (403-then-200).
+    ``fail_for``: every request answers ``fail_status`` for this many seconds after the first one (a
+    server that is down for a while; ``headers`` such as Retry-After go on the failures too).
     """
 
     status: int = 200
@@ -78,6 +80,7 @@ class Route:
     # 403 to clients without the Sec-Fetch-Mode header every browser sends (as many WAFs do)
     browser_only: bool = False
     fail_first: int = 0
+    fail_for: float = 0.0
     fail_status: int = 503
 
     @classmethod
@@ -154,6 +157,7 @@ class FixtureSite:
         # so If-Modified-Since stays truthful even when the variant switches within one second.
         self._last_modified: dict[str, dict[str, int]] = {}
         self._hits: dict[str, int] = {}
+        self._first_hits: dict[str, float] = {}
 
     @classmethod
     def from_dir(cls, root: Path, variant: str = "v1") -> FixtureSite:
@@ -224,6 +228,8 @@ class FixtureSite:
         if route.browser_only and not request_headers.get("Sec-Fetch-Mode"):
             return self._finish(_page(403, "Please use a browser."), route)
         if route.fail_first and self._count_hit(key) <= route.fail_first:
+            return self._finish(_page(route.fail_status), route)
+        if route.fail_for and time.monotonic() - self._first_hit(key) < route.fail_for:
             return self._finish(_page(route.fail_status), route)
         if route.redirect is not None:
             status = 302 if route.status == 200 else route.status
@@ -301,6 +307,10 @@ class FixtureSite:
             return file
         candidate = file.with_name(f"{file.stem}.{variant}{file.suffix}")
         return candidate if candidate.is_file() else file
+
+    def _first_hit(self, key: str) -> float:
+        with self._lock:
+            return self._first_hits.setdefault(key, time.monotonic())
 
     def _count_hit(self, key: str) -> int:
         with self._lock:
