@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session
 
 from archive.db import Database
 from archive.models import Run, Snapshot
+from archive.records import RENDERED, SERVER
 
 KEEP_RECORDS = 100  # run-N.json files kept in the data directory (the runs table keeps them all)
 ATTENTION_RUNS = 3  # a URL failing in this many runs in a row needs a person
+# Failures no later run will cure by itself: listed after the first run that meets them. An anti-bot
+# challenge that did not clear in a browser needs a person to ask the company (or change the crawl).
+URGENT_FAILURES = frozenset({"challenge"})
 
 
 def now() -> datetime:
@@ -63,7 +67,8 @@ def last_runs(db: Database, limit: int = 20) -> list[Run]:
 
 @dataclass(frozen=True)
 class Attention:
-    """A URL whose last ``runs`` captures, in as many different runs, all failed."""
+    """A URL whose last ``runs`` captures, in as many different runs, all failed (or whose last
+    capture failed in a way that needs a person now: ``URGENT_FAILURES``)."""
 
     company_id: str
     url: str
@@ -78,13 +83,16 @@ class Attention:
 def needs_attention(session: Session, runs: int = ATTENTION_RUNS) -> list[Attention]:
     """Failures that persist: URLs whose captures failed in ``runs`` runs in a row (the runs that
     captured them; a crawl of one company does not interrupt another's streak). A one-off timeout
-    is not listed; a dead link is."""
+    is not listed; a dead link is, and so is an anti-bot challenge at once (``URGENT_FAILURES``).
+    A run's verdict on a URL is its newest capture of it, plain or rendered (a page that only a
+    browser fetches fails as a rendered capture)."""
     candidates = sorted(set(session.scalars(
         select(Snapshot.url).where(Snapshot.outcome == "failed",
                                    Snapshot.run_id.in_(select(Run.id).order_by(Run.id.desc()).limit(runs))))))
     found = []
     for url in candidates:
-        recent = list(session.scalars(select(Snapshot).where(Snapshot.url == url, Snapshot.kind == "server")
+        recent = list(session.scalars(select(Snapshot).where(Snapshot.url == url,
+                                                             Snapshot.kind.in_((SERVER, RENDERED)))
                                       .order_by(Snapshot.id.desc()).limit(runs * 4)))
         streak: list[Snapshot] = []
         seen_runs: set[int | None] = set()
@@ -95,7 +103,7 @@ def needs_attention(session: Session, runs: int = ATTENTION_RUNS) -> list[Attent
             if snap.outcome != "failed":
                 break
             streak.append(snap)
-        if len(streak) >= runs:
+        if len(streak) >= runs or (streak and streak[0].failure in URGENT_FAILURES):
             newest = streak[0]
             found.append(Attention(newest.company_id, url, newest.document_id, newest.role, len(streak),
                                    streak[-1].fetched_at, newest.failure, newest.failure_detail))

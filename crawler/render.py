@@ -10,6 +10,19 @@ document pages, and the page's requests that the address guard refused.
 
 Bounded everywhere: navigation waits for the DOM, not for "network idle"; waiting for text and
 for the network to settle have their own short timeouts; the page is closed in every case.
+
+Every channel out of the page passes the address guard, not only the requests ``page.route`` sees:
+WebSockets (``route_web_socket``), pop-ups (a context-wide route), WebRTC (removed from the page,
+and no UDP without a proxy), shared workers (removed: their requests reach no route). Chromium also
+opens connections on its own, before any route decides: a preconnect to a frame's or a form's
+target, speculation rules, a worker's WebSocket. Those are stopped below the routes, in Chromium's
+resolver: ``chromium_guard_args`` maps every non-public IP literal (and ``localhost``) that the
+allow-list does not name to "not found", so no socket to such an address is ever opened.
+
+Anti-bot interstitials (``archive.challenge``) are never kept as pages: a plain response that is one
+goes to the browser whatever the policy's heuristics say (under ``never`` it is the failure
+``challenge``), and a rendering that shows one waits, bounded, for it to clear and follows its
+reload; one that does not clear is the failure ``challenge``, naming the vendor.
 """
 
 from __future__ import annotations
@@ -18,6 +31,9 @@ import asyncio
 import ipaddress
 import logging
 import re
+import time
+import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -25,6 +41,7 @@ from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
+from archive.challenge import Challenge, detect_challenge
 from crawler.guard import address_refusal, parse_allow_list, resolve
 
 log = logging.getLogger("policy_archive.render")
@@ -36,6 +53,65 @@ MIN_LINKS = 3  # a homepage or hub with fewer links and some script builds its l
 _APP_ROOT = re.compile(rb'<(div|main)[^>]+id=["\']?(root|app|__next|__nuxt|q-app|main-app)["\'\s>]', re.I)
 # A page is ready when its body shows a document's worth of text (or the wait times out).
 TEXT_READY = f"() => document.body && document.body.innerText.trim().length > {MIN_VISIBLE_CHARS}"
+# An interstitial clears within a few seconds in a browser (Cloudflare's takes about five); it gets
+# crawl.render_wait plus this, polled at CHALLENGE_POLL_S.
+CHALLENGE_GRACE_S = 10
+CHALLENGE_POLL_S = 0.5
+
+# Addresses that are not public (crawler.guard's classes), as the IP literals Chromium's resolver sees.
+NON_PUBLIC_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+                 "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+                 "203.0.113.0/24", "224.0.0.0/3")
+# IPv6 literals by prefix: ::/8 (loopback, unspecified, IPv4-mapped), unique-local, link- and
+# site-local, multicast, documentation. Chromium also matches a rule against "host:port", so every
+# pattern holds two colons: no host name with its port matches one.
+NON_PUBLIC_V6 = ("::*", *(f"{prefix}*:*:*" for prefix in ("fc", "fd", "fe8", "fe9", "fea", "feb", "fec", "fed",
+                                                          "fee", "fef", "ff")), "2001:db8:*")
+# Run in every frame before the page's own script: WebRTC reaches addresses through STUN/TURN that
+# no route sees, and a shared worker's requests bypass the page's route.
+SIDE_CHANNELS_OFF = """
+for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "RTCIceTransport",
+                    "RTCSctpTransport", "SharedWorker"]) {
+  try { Object.defineProperty(window, name, {value: undefined, writable: false, configurable: false}); }
+  catch (e) {}
+}
+"""
+
+
+def chromium_guard_args(allow: Iterable[str], proxies: Iterable[str | None] = ()) -> list[str]:
+    """Chromium flags that keep the browser itself off non-public addresses (see the module docstring).
+
+    ``allow``: crawl.allow_private_addresses; ``proxies``: proxy URLs the user configured, whose
+    hosts Chromium must still reach."""
+    hosts, networks = parse_allow_list(list(allow))
+    excluded = set(hosts)
+    for proxy in proxies:
+        if proxy and urlsplit(proxy).hostname:
+            excluded.add(urlsplit(proxy).hostname)
+    for network in networks:
+        if network.version == 4:
+            excluded.update(_literal_patterns(network))
+        elif network.num_addresses == 1:
+            excluded.add(str(network.network_address))
+        # An allowed IPv6 network wider than one address stays unreachable for Chromium (compressed
+        # IPv6 text has no fixed prefix to match); plain fetches still reach it.
+    blocked = [p for net in NON_PUBLIC_V4 for p in _literal_patterns(ipaddress.ip_network(net))]
+    blocked += [*NON_PUBLIC_V6, "localhost", "*.localhost"]
+    rules = [f"MAP {pattern} ~NOTFOUND" for pattern in blocked] + [f"EXCLUDE {host}" for host in sorted(excluded)]
+    return [f"--host-resolver-rules={', '.join(rules)}",
+            # WebRTC may use UDP only through a proxy, i.e. not at all: STUN goes to any address.
+            "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+
+
+def _literal_patterns(network: ipaddress.IPv4Network) -> list[str]:
+    """``network`` as wildcard patterns on whole octets: 10.0.0.0/8 -> ['10.*.*.*'], 127.0.0.2/31 -> two
+    addresses, 100.64.0.0/10 -> 64 patterns."""
+    whole = -(-network.prefixlen // 8)  # octets the patterns spell out
+    patterns = []
+    for subnet in network.subnets(new_prefix=whole * 8) if network.prefixlen % 8 else [network]:
+        octets = str(subnet.network_address).split(".")[:whole]
+        patterns.append(".".join(octets + ["*"] * (4 - whole)))
+    return patterns
 
 
 def render_reason(policy: str, status: int, content_type: str, body: bytes, role: str) -> str | None:
@@ -85,10 +161,14 @@ class Rendering:
 
 
 class PageGuard:
-    """The address guard for every request a page makes (scripts, images, XHR, frames)."""
+    """The address guard for every request a page makes (scripts, images, XHR, frames, WebSockets)."""
 
     def __init__(self, allow: list[str]):
         self.hosts, self.networks = parse_allow_list(allow)
+        # Contexts guarded as a whole (the task doing it, which later pages await), and the rendering
+        # each page reports to.
+        self.contexts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.renderings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def refusal(self, url: str) -> str | None:
         parts = urlsplit(url)
@@ -101,27 +181,91 @@ class PageGuard:
             addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
         return address_refusal(host, addresses, self.hosts, self.networks)
 
+    def record(self, page, url: str, reason: str) -> None:
+        rendering = self.renderings.get(page) if page is not None else None
+        if rendering is not None:
+            rendering.blocked.append({"url": url, "reason": reason})
+        else:
+            log.info("blocked %s (%s) outside any rendering", url, reason)
+
+    async def route(self, route) -> None:
+        """For ``page.route``: refused requests are aborted, the rest go on to scrapy-playwright's handler."""
+        url = route.request.url
+        reason = await self.refusal(url)
+        if reason:
+            self.record(_page_of(route.request), url, reason)
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    async def context_route(self, route) -> None:
+        """For the context: pop-ups and any page scrapy-playwright did not open (no route of its own)."""
+        url = route.request.url
+        reason = await self.refusal(url)
+        if reason:
+            self.record(_page_of(route.request), url, reason)
+            await route.abort("blockedbyclient")
+        else:
+            await route.continue_()
+
+    async def web_socket(self, ws, page=None) -> None:
+        reason = await self.refusal(ws.url)
+        if reason:
+            self.record(page, ws.url, reason)
+            await ws.close(code=1008, reason="blocked by the crawler's address guard")
+        else:
+            ws.connect_to_server()
+
+    async def guard_context(self, context) -> None:
+        """Once per browser context: the routes and the script that cover what one page's route does not."""
+        if context not in self.contexts:
+            self.contexts[context] = asyncio.ensure_future(self._guard_context(context))
+        await self.contexts[context]
+
+    async def _guard_context(self, context) -> None:
+        await context.add_init_script(SIDE_CHANNELS_OFF)
+        await context.route("**/*", self.context_route)
+        await context.route_web_socket(lambda _url: True, self.web_socket)
+
+
+def _page_of(request):
+    try:
+        return request.frame.page
+    except Exception:
+        return None  # a worker's request has no frame
+
 
 async def init_page(page, request) -> None:
     """scrapy-playwright's page-init callback: guard every request, remember the server's bytes."""
     rendering: Rendering = request.meta["render"]
     guard: PageGuard = request.meta["page_guard"]
-
-    async def route(route) -> None:
-        url = route.request.url
-        reason = await guard.refusal(url)
-        if reason:
-            rendering.blocked.append({"url": url, "reason": reason})
-            await route.abort("blockedbyclient")
-        else:
-            await route.fallback()  # to scrapy-playwright's own handler, which sends it
+    guard.renderings[page] = rendering
+    await guard.guard_context(page.context)
 
     def on_response(response) -> None:
         if response.request.is_navigation_request() and response.frame == page.main_frame:
             request.meta["navigation_response"] = response
 
-    await page.route("**/*", route)
+    def on_popup(popup) -> None:
+        # A pop-up is not what we render: its requests are refused or sent by the context's route,
+        # recorded as this page's, and it is closed at once.
+        guard.renderings[popup] = rendering
+        asyncio.ensure_future(popup.close())
+
+    await page.route("**/*", guard.route)
+    await page.route_web_socket(lambda _url: True, lambda ws: guard.web_socket(ws, page))
     page.on("response", on_response)
+    page.on("popup", on_popup)
+
+
+def _not_cleared(challenge: Challenge, seconds: float) -> str:
+    return f"challenge: {challenge.describe()} did not clear in {seconds:.0f} s ({challenge.evidence})"
+
+
+def _header_dict(headers) -> dict[str, str]:
+    """Scrapy's headers as lower-case names and joined values (Set-Cookie lines joined too)."""
+    return {k.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
+            for k, values in headers.items()}
 
 
 class RenderFailed(IgnoreRequest):
@@ -183,7 +327,14 @@ class RenderMiddleware:
             if "playwright" not in response.flags:
                 return response
             return await self._finish(request, response)
-        reason = render_reason(self._policy(request), response.status,
+        policy = self._policy(request)
+        challenge = detect_challenge(response.status, _header_dict(response.headers), response.body)
+        if challenge is not None:
+            if policy == "never":
+                raise RenderFailed(f"challenge: {challenge.describe()} answered instead of the page, and the "
+                                   f"company's render policy is never, so no browser tried it ({challenge.evidence})")
+            return self._render_request(request, "challenge")
+        reason = render_reason(policy, response.status,
                                response.headers.get(b"Content-Type", b"").decode("latin-1").lower(),
                                response.body, request.meta.get("role", ""))
         if reason:
@@ -207,7 +358,9 @@ class RenderMiddleware:
         page = request.meta.pop("playwright_page", None)
         if page is None:
             return response
+        challenge = None
         try:
+            challenge = await self._wait_out_challenge(request, page)
             try:
                 await page.wait_for_function(TEXT_READY, timeout=self.wait_ms)
             except Exception:
@@ -236,7 +389,50 @@ class RenderMiddleware:
             await page.close()
         if max(len(dom), len(rendering.original_body)) > self.max_bytes:
             raise RenderFailed(f"too_large: the rendered page exceeds crawl.max_response_bytes ({self.max_bytes})")
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in (b"content-length", b"content-type")}
-        headers[b"Content-Type"] = b"text/html; charset=utf-8"
-        return HtmlResponse(url=url, status=response.status, headers=headers, body=dom, encoding="utf-8",
+        status, headers = response.status, _header_dict(response.headers)
+        if challenge is not None and rendering.original_status is not None:
+            # Cleared: the page is the one the challenge reloaded into, not the challenge's 403/503.
+            status, headers = rendering.original_status, rendering.original_headers
+        # What was finally captured must not be an interstitial either (one that came back after a reload).
+        late = detect_challenge(status, headers, dom)
+        if late is not None:
+            raise RenderFailed(_not_cleared(late, self.wait_ms / 1000 + CHALLENGE_GRACE_S))
+        headers = {k: v for k, v in headers.items() if k not in ("content-length", "content-type")}
+        headers["content-type"] = "text/html; charset=utf-8"
+        return HtmlResponse(url=url, status=status, headers=headers, body=dom, encoding="utf-8",
                             request=request, flags=[*response.flags, "rendered"], ip_address=response.ip_address)
+
+    async def _challenge(self, request, page) -> Challenge | None:
+        """The challenge the page shows now, judged on its DOM and its latest navigation's answer.
+        Raises (Playwright's error) while the page is navigating: it cannot tell then."""
+        nav = request.meta.get("navigation_response")
+        headers = await nav.all_headers() if nav is not None else {}
+        return detect_challenge(nav.status if nav is not None else None, headers, await page.content())
+
+    async def _wait_out_challenge(self, request, page) -> Challenge | None:
+        """If the page is an anti-bot interstitial, wait (bounded) until it gives way to the page,
+        following its reloads. Returns the challenge that cleared, None if there was none; raises
+        RenderFailed if it did not clear."""
+        try:
+            seen = await self._challenge(request, page)
+        except Exception:  # already navigating (a script's reload): judge what it lands on
+            try:
+                await page.wait_for_load_state("domcontentloaded", timeout=self.wait_ms)
+                seen = await self._challenge(request, page)
+            except Exception:
+                seen = None  # the capture's own check (``_finish``) still judges the page it keeps
+        if seen is None:
+            return None
+        bound = self.wait_ms / 1000 + CHALLENGE_GRACE_S
+        deadline = time.monotonic() + bound
+        while time.monotonic() < deadline:
+            await asyncio.sleep(CHALLENGE_POLL_S)
+            try:
+                await page.wait_for_load_state("domcontentloaded", timeout=max(1, (deadline - time.monotonic()) * 1000))
+                now = await self._challenge(request, page)
+            except Exception:
+                continue
+            if now is None:
+                return seen
+            seen = now
+        raise RenderFailed(_not_cleared(seen, bound))

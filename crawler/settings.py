@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from config import CrawlSettings
+from crawler.render import chromium_guard_args
 
 # Chromium on a closed network, as root in CI: no sandbox (no user namespaces there), and none of
-# the background traffic that would otherwise be refused at every start.
+# the background traffic that would otherwise be refused at every start. The address guard's own
+# flags (crawler.render.chromium_guard_args) depend on the allow-list and are added per crawl.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
 ]
 
 
-def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) -> dict[str, Any]:
-    """The recorder is not a setting (Scrapy deep-copies settings): components reach it as
-    ``crawler.spider.recorder``."""
+def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
+                    proxies: dict[str, str] | None = None) -> dict[str, Any]:
+    """``render`` and ``proxies``: the companies' own policies, by company id. The recorder is not a
+    setting (Scrapy deep-copies settings): components reach it as ``crawler.spider.recorder``."""
     return {
         "BOT_NAME": "policy-archive",
         "USER_AGENT": crawl.user_agent,
@@ -27,7 +30,14 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) 
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_response_bytes,
         "DOWNLOAD_WARNSIZE": 0,
+        # Connection trouble is retried once at once (Scrapy's RetryMiddleware); HTTP answers that mean
+        # "not now" are crawler.retry's, which waits before asking again.
         "RETRY_TIMES": 1,
+        "RETRY_HTTP_CODES": [],
+        "POLICY_ARCHIVE_RETRIES": crawl.retries,
+        "POLICY_ARCHIVE_MAX_RETRY_WAIT": crawl.max_retry_wait,
+        # A <meta http-equiv="refresh"> is a link the spider follows, not a redirect: the page is archived.
+        "METAREFRESH_ENABLED": False,
         # Error pages are captures too: the spider records them as failed observations.
         "HTTPERROR_ALLOW_ALL": True,
         "COOKIES_ENABLED": True,
@@ -44,6 +54,10 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) 
         "DOWNLOADER_MIDDLEWARES": {
             # Below HttpCompressionMiddleware (590), so it judges decoded bodies; above nothing else.
             "crawler.render.RenderMiddleware": 580,
+            # Above the render decision, so a 503 is waited out before it counts as refusing plain clients.
+            "crawler.retry.TransientRetryMiddleware": 585,
+            # Before Scrapy's HttpProxyMiddleware (750), which reads the proxy it sets.
+            "crawler.proxy.ProxyMiddleware": 745,
             "crawler.conditional.ConditionalFetchMiddleware": 950,
             # Last before the network, first after it: checks every hop of every redirect.
             "crawler.guard.AddressGuardMiddleware": 990,
@@ -54,12 +68,14 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None) 
         "POLICY_ARCHIVE_RENDER": dict(render or {}),
         "POLICY_ARCHIVE_RENDER_DEFAULT": crawl.render,
         "POLICY_ARCHIVE_RENDER_WAIT_MS": int(crawl.render_wait * 1000),
-        "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-        },
+        "POLICY_ARCHIVE_PROXY": crawl.proxy,
+        "POLICY_ARCHIVE_PROXIES": dict(proxies or {}),
+        # scrapy-playwright's handler, plus SOCKS5 for plain requests.
+        "DOWNLOAD_HANDLERS": {"http": "crawler.proxy.DownloadHandler", "https": "crawler.proxy.DownloadHandler"},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl.chromium, "headless": True, "args": CHROMIUM_ARGS},
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl.chromium, "headless": True, "args": [
+            *CHROMIUM_ARGS,
+            *chromium_guard_args(crawl.allow_private_addresses, [crawl.proxy, *(proxies or {}).values()])]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.download_timeout * 1000,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": crawl.render_pages,
         # No PLAYWRIGHT_CONTEXTS: with one declared, Chromium would start with every crawl. The render
