@@ -188,24 +188,23 @@ class PageGuard:
         else:
             log.info("blocked %s (%s) outside any rendering", url, reason)
 
-    async def route(self, route) -> None:
-        """For ``page.route``: refused requests are aborted, the rest go on to scrapy-playwright's handler."""
+    async def _refused(self, route) -> bool:
+        """Abort ``route``'s request if the guard refuses it (recording why); True if it did."""
         url = route.request.url
         reason = await self.refusal(url)
         if reason:
             self.record(_page_of(route.request), url, reason)
             await route.abort("blockedbyclient")
-        else:
+        return bool(reason)
+
+    async def route(self, route) -> None:
+        """For ``page.route``: refused requests are aborted, the rest go on to scrapy-playwright's handler."""
+        if not await self._refused(route):
             await route.fallback()
 
     async def context_route(self, route) -> None:
         """For the context: pop-ups and any page scrapy-playwright did not open (no route of its own)."""
-        url = route.request.url
-        reason = await self.refusal(url)
-        if reason:
-            self.record(_page_of(route.request), url, reason)
-            await route.abort("blockedbyclient")
-        else:
+        if not await self._refused(route):
             await route.continue_()
 
     async def web_socket(self, ws, page=None) -> None:

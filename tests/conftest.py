@@ -135,6 +135,16 @@ class Archive:
         db.close()
         return rows
 
+    def rows(self, model, *where) -> list:
+        """The rows of ``model`` (an archive.models class) matching ``where``, in id order."""
+        from sqlalchemy import select
+
+        db = self.db()
+        with db.session() as s:
+            rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
+        db.close()
+        return rows
+
     def crawl(self, *args: str, **kw) -> Result:
         return self.cli("crawl", *args, **kw)
 

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from archive.challenge import detect_challenge
 from archive.models import Document, Snapshot, Version
@@ -106,13 +105,6 @@ class ChallengeSite(FixtureSite):
         return super().respond(method, target, request_headers, base_url)
 
 
-def _rows(archive, model, *where):
-    db = archive.db()
-    with db.session() as s:
-        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
-    db.close()
-    return rows
-
 
 def _site() -> ChallengeSite:
     docs = {"/privacy": "Политика конфиденциальности", "/terms": "Пользовательское соглашение",
@@ -139,13 +131,13 @@ def test_challenges_go_to_the_browser_clear_or_fail_as_challenge_and_need_attent
         result = archive.crawl(timeout=240)
     assert result.code == 1, result.out + result.err  # some documents failed
 
-    docs = {d.url.rsplit("/", 1)[1]: d for d in _rows(archive, Document)}
+    docs = {d.url.rsplit("/", 1)[1]: d for d in archive.rows(Document)}
     assert set(docs) == {"privacy", "terms", "offer", "cookies"}
     # Cleared in the browser: the real document, as a version, from the page the challenge reloaded into.
     assert docs["privacy"].status == "available"
-    (version,) = _rows(archive, Version)
+    (version,) = archive.rows(Version)
     assert version.document_id == docs["privacy"].id and RU_CLAUSES[3] in version.text
-    rendered = _rows(archive, Snapshot, Snapshot.document_id == docs["privacy"].id, Snapshot.kind == "rendered")
+    rendered = archive.rows(Snapshot, Snapshot.document_id == docs["privacy"].id, Snapshot.kind == "rendered")
     assert [(s.render_reason, s.status_code, s.outcome) for s in rendered] == [("challenge", 200, "new")]
     browser = [r for r in site.requests if r.path == "/privacy" and r.header("Sec-Fetch-Mode")]
     assert len(browser) >= 2 and "passprivacy=ok" in (browser[-1].header("Cookie") or "")
@@ -156,7 +148,7 @@ def test_challenges_go_to_the_browser_clear_or_fail_as_challenge_and_need_attent
         doc = docs[name]
         assert doc.status == "unavailable" and doc.last_failure.startswith("challenge: "), doc.last_failure
         assert vendor in doc.last_failure and "did not clear in 11 s" in doc.last_failure
-        assert {s.failure for s in _rows(archive, Snapshot, Snapshot.document_id == doc.id)} == {"challenge"}
+        assert {s.failure for s in archive.rows(Snapshot, Snapshot.document_id == doc.id)} == {"challenge"}
 
     # Listed under "needs attention" after this one run: the crawl's summary, `runs`, and its JSON.
     assert "needs attention: 3 URL(s)" in result.out
@@ -176,8 +168,8 @@ def test_with_render_never_a_challenge_is_a_challenge_failure_not_a_page(archive
         result = archive.crawl()
     assert not [r for r in site.requests if r.header("Sec-Fetch-Mode")]  # no browser at all
     assert result.code == 1
-    assert _rows(archive, Version) == []
-    docs = _rows(archive, Document)
+    assert archive.rows(Version) == []
+    docs = archive.rows(Document)
     assert len(docs) == 4
     failures = {d.url.rsplit("/", 1)[1]: d.last_failure for d in docs}
     assert all(f.startswith("challenge: ") and "render policy is never" in f for f in failures.values()), failures

@@ -7,7 +7,6 @@ import json
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from archive.models import Document, Run, Snapshot, Version
 from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
@@ -24,13 +23,6 @@ def _site() -> FixtureSite:
     })
 
 
-def _rows(archive, model, *where):
-    db = archive.db()
-    with db.session() as s:
-        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
-    db.close()
-    return rows
-
 
 def test_two_identical_crawls_make_no_new_version_and_store_no_new_blob(archive):
     with FixtureServer(_site()) as server:
@@ -42,9 +34,9 @@ def test_two_identical_crawls_make_no_new_version_and_store_no_new_blob(archive)
         assert second.code == 0, second.err
     blobs_after_second = sorted(p.name for p in (archive.data / "blobs").rglob("*") if p.is_file())
     assert blobs_after_first == blobs_after_second
-    versions = _rows(archive, Version)
+    versions = archive.rows(Version)
     assert len(versions) == 2  # privacy + offer, once each
-    runs = _rows(archive, Run)
+    runs = archive.rows(Run)
     assert [r.summary["new_versions"] for r in runs] == [2, 0]
     assert runs[1].summary["bytes_stored"] == 0
     assert "new versions: 0" in second.out
@@ -63,10 +55,10 @@ def test_a_content_switch_gives_exactly_one_new_version(archive, etag):
         site.routes["/ru/privacy"] = Route(body=policy_page("Политика конфиденциальности", changed), etag=etag)
         assert archive.crawl().code == 0
         assert archive.crawl().code == 0
-    versions = _rows(archive, Version)
+    versions = archive.rows(Version)
     assert len(versions) == 2
     assert "не более трех лет" in versions[1].text and "пяти лет" in versions[0].text
-    assert [r.summary["new_versions"] for r in _rows(archive, Run)] == [1, 1, 0]
+    assert [r.summary["new_versions"] for r in archive.rows(Run)] == [1, 1, 0]
 
 
 def test_cosmetic_whitespace_and_quote_changes_make_no_version(archive):
@@ -80,8 +72,8 @@ def test_cosmetic_whitespace_and_quote_changes_make_no_version(archive):
         cosmetic = [c.replace(" ", "\u00a0", 3).replace("ё", "е") + "  " for c in RU_CLAUSES]
         site.routes["/privacy"] = Route(body=policy_page("Политика конфиденциальности", cosmetic))
         assert archive.crawl().code == 0
-    assert len(_rows(archive, Version)) == 1
-    snaps = _rows(archive, Snapshot, Snapshot.role == "document")
+    assert len(archive.rows(Version)) == 1
+    snaps = archive.rows(Snapshot, Snapshot.role == "document")
     assert [s.outcome for s in snaps] == ["new", "new"]  # new bytes, same text: no version
 
 
@@ -103,11 +95,11 @@ def test_broken_fetches_never_become_versions(archive):
         archive.write_config([company("bank", server.url("/"))])
         result = archive.crawl()
     assert result.code == 1  # some documents failed
-    assert _rows(archive, Version) == []
-    failures = {s.url.rsplit("/", 1)[1]: s.failure for s in _rows(archive, Snapshot, Snapshot.outcome == "failed")}
+    assert archive.rows(Version) == []
+    failures = {s.url.rsplit("/", 1)[1]: s.failure for s in archive.rows(Snapshot, Snapshot.outcome == "failed")}
     assert failures == {"terms": "http_500", "privacy": "empty_body", "offer": "soft_404", "consent": "no_text",
                         "cookies": "http_404"}
-    docs = _rows(archive, Document)
+    docs = archive.rows(Document)
     assert {d.status for d in docs} == {"unavailable"}
     assert all(d.last_failure for d in docs)
     summary = json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
@@ -128,7 +120,7 @@ def test_windows_1251_and_a_wrong_charset_header_decode_correctly(archive):
     with FixtureServer(site) as server:
         archive.write_config([company("bank", server.url("/"))])
         assert archive.crawl().code == 0
-    versions = _rows(archive, Version)
+    versions = archive.rows(Version)
     assert len(versions) == 2
     for v in versions:
         assert "персональных данных" in v.text and "\ufffd" not in v.text
@@ -155,7 +147,7 @@ def test_discovery_follows_hubs_switchers_and_hreflang_and_records_click_depth(a
     with FixtureServer(site) as server:
         archive.write_config([company("bank", server.url("/"))])
         assert archive.crawl().code == 0
-    docs = {d.url.split(":", 2)[2].split("/", 1)[1]: d for d in _rows(archive, Document)}
+    docs = {d.url.split(":", 2)[2].split("/", 1)[1]: d for d in archive.rows(Document)}
     assert set(docs) == {"ru/privacy", "kz/privacy", "en/privacy"}
     assert {d.doc_type for d in docs.values()} == {"privacy_policy"}
     assert {k: d.language for k, d in docs.items()} == {"ru/privacy": "ru", "kz/privacy": "kk", "en/privacy": "en"}
@@ -164,7 +156,7 @@ def test_discovery_follows_hubs_switchers_and_hreflang_and_records_click_depth(a
     assert docs["en/privacy"].depth == 3  # only reachable through the Russian page's hreflang
     assert docs["en/privacy"].link_path[-1]["text"] == "hreflang=en"
     assert "/credits" not in {s.url.split(":", 2)[2][len(s.url.split(":", 2)[2].split("/")[0]):]
-                              for s in _rows(archive, Snapshot)}
+                              for s in archive.rows(Snapshot)}
 
 
 def test_depth_bound_and_seed_urls(archive):
@@ -181,7 +173,7 @@ def test_depth_bound_and_seed_urls(archive):
         assert archive.crawl().code == 0
         requested = site.requested_paths()
     assert "/a/b/terms" not in requested  # three clicks away, bound is two
-    docs = _rows(archive, Document)
+    docs = archive.rows(Document)
     assert [(d.doc_type, d.depth) for d in docs] == [("code_of_conduct", None)]
 
 
@@ -200,7 +192,7 @@ def test_redirect_to_an_unlisted_loopback_address_is_refused(archive):
         listener.stop()
     assert listener.connections == 0
     assert result.code == 1
-    failed = _rows(archive, Snapshot, Snapshot.outcome == "failed")
+    failed = archive.rows(Snapshot, Snapshot.outcome == "failed")
     assert {s.failure for s in failed} == {"blocked_address"}
     assert all("127.0.0.99" in s.failure_detail and "allow_private_addresses" in s.failure_detail for s in failed)
 
@@ -263,11 +255,11 @@ def test_timeouts_oversize_bodies_and_refused_connections_are_failures_with_reas
         result = archive.crawl()
     assert result.code == 1
     failed = {s.url.rsplit("/", 1)[1]: (s.failure, s.failure_detail) for s in
-              _rows(archive, Snapshot, Snapshot.outcome == "failed")}
+              archive.rows(Snapshot, Snapshot.outcome == "failed")}
     assert {k: v[0] for k, v in failed.items()} == {
         "big": "too_large", "slow": "timeout", "offer": "connection_refused"}
     assert "max size (200000)" in failed["big"][1] and "took longer than 0.5 seconds" in failed["slow"][1]
-    assert _rows(archive, Version) == []
+    assert archive.rows(Version) == []
 
 
 def test_a_homepage_that_redirects_to_another_host_makes_that_host_the_company_site(archive):
@@ -280,7 +272,7 @@ def test_a_homepage_that_redirects_to_another_host_makes_that_host_the_company_s
         with FixtureServer(old) as server:
             archive.write_config([company("bank", server.url("/"))])
             assert archive.crawl().code == 0
-    docs = _rows(archive, Document)
+    docs = archive.rows(Document)
     assert [(d.url, d.depth) for d in docs] == [(target.url("/ru/privacy"), 1)]
 
 
@@ -309,9 +301,9 @@ def test_a_meta_refresh_is_a_link_not_a_redirect(archive):
         requested = site.requested_paths()
     assert result.code == 0, result.out + result.err
     assert "/promo" not in requested
-    docs = {d.url.split("/", 3)[3]: d for d in _rows(archive, Document)}
+    docs = {d.url.split("/", 3)[3]: d for d in archive.rows(Document)}
     assert set(docs) == {"ru/privacy", "terms-2019", "ru/user-agreement", "portal/offer"}
-    privacy = _rows(archive, Version, Version.document_id == docs["ru/privacy"].id)
+    privacy = archive.rows(Version, Version.document_id == docs["ru/privacy"].id)
     assert len(privacy) == 1 and "пяти лет" in privacy[0].text and "Кредит" not in privacy[0].text
     moved = docs["ru/user-agreement"]
     assert moved.doc_type == "terms_of_service" and moved.depth == docs["terms-2019"].depth + 1 == 2
@@ -345,5 +337,5 @@ def test_the_first_crawl_on_a_machine_uses_the_bundled_public_suffix_list(archiv
     assert result.code == 0, result.out + result.err
     assert elsewhere.connections == 0
     assert "Traceback" not in result.err and "suffix" not in result.err.lower(), result.err
-    assert len(_rows(archive, Version)) == 1
+    assert len(archive.rows(Version)) == 1
     assert not (home / ".cache").exists()  # nothing written to the user's cache either

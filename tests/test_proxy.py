@@ -9,7 +9,6 @@ so a site's request log shows which requests came through the proxy.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from archive.models import Document, Snapshot, Version
 from crawler.demo.proxy import HttpProxy, Socks5Proxy
@@ -28,13 +27,6 @@ def _site() -> FixtureSite:
         "/kz/offer": Route(body=policy_page("Жария оферта", KK_CLAUSES, lang="kk")),
     })
 
-
-def _rows(archive, model, *where):
-    db = archive.db()
-    with db.session() as s:
-        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
-    db.close()
-    return rows
 
 
 PROXIES = {
@@ -58,14 +50,14 @@ def test_a_crawl_through_a_proxy_archives_the_site_and_every_request_goes_throug
         archive.write_config([company("bank", server.url("/"), render=render)], proxy=_proxy_url(proxy))
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
-    assert {d.url.rsplit("/", 2)[-2] + "/" + d.url.rsplit("/", 1)[1] for d in _rows(archive, Document)} == {
+    assert {d.url.rsplit("/", 2)[-2] + "/" + d.url.rsplit("/", 1)[1] for d in archive.rows(Document)} == {
         "ru/privacy", "kz/offer"}
-    assert len(_rows(archive, Version)) == 2
+    assert len(archive.rows(Version)) == 2
     assert site.requests, "the site saw nothing"
     assert {r.client for r in site.requests} == {PROXY_HOST}  # nothing reached the site directly
     assert f"127.0.0.2:{server.port}" in proxy.targets
     if render == "always":
-        rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+        rendered = archive.rows(Snapshot, Snapshot.kind == "rendered")
         assert len(rendered) == 3 and all(s.outcome != "failed" for s in rendered)
         assert any(r.header("Sec-Fetch-Mode") for r in site.requests)  # Chromium's own requests came through
     if kind == "http-with-login":
@@ -104,9 +96,9 @@ def test_a_blocked_target_is_still_refused_when_proxied(archive, kind):
     assert listener.connections == 0
     assert not any(t.startswith("127.0.0.99") for t in proxy.targets)
     assert result.code == 1
-    failed = _rows(archive, Snapshot, Snapshot.outcome == "failed")
+    failed = archive.rows(Snapshot, Snapshot.outcome == "failed")
     assert {s.failure for s in failed} == {"blocked_address"} and len(failed) == 2
-    assert len(_rows(archive, Version)) == 1  # the offer, through the proxy
+    assert len(archive.rows(Version)) == 1  # the offer, through the proxy
 
 
 def test_a_proxy_that_refuses_the_connection_is_a_failure_that_says_so(archive):
@@ -121,7 +113,7 @@ def test_a_proxy_that_refuses_the_connection_is_a_failure_that_says_so(archive):
         refusing.stop()
     assert result.code == 1
     assert site.requests == []
-    [failed] = _rows(archive, Snapshot, Snapshot.outcome == "failed")
+    [failed] = archive.rows(Snapshot, Snapshot.outcome == "failed")
     assert failed.failure == "proxy_error" and "SOCKS5 handshake" in failed.failure_detail, failed.failure_detail
 
 

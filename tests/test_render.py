@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import psutil
-from sqlalchemy import select
 
 from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
@@ -47,13 +46,6 @@ class ScriptSite(FixtureSite):
             self.routes[f"/js{path}.js"] = Route(body=script, content_type="application/javascript")
 
 
-def _rows(archive, model, *where):
-    db = archive.db()
-    with db.session() as s:
-        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
-    db.close()
-    return rows
-
 
 def test_render_reason_decides_from_the_plain_response():
     static = policy_page("Политика конфиденциальности", RU_CLAUSES).encode()
@@ -75,16 +67,16 @@ def test_an_app_shell_is_rendered_its_script_links_followed_and_both_snapshots_k
         result = archive.crawl()
     assert result.code == 1, result.err  # the single-page app's "not found" view is not a document
 
-    docs = {d.url.rsplit("/", 1)[1]: d for d in _rows(archive, Document)}
+    docs = {d.url.rsplit("/", 1)[1]: d for d in archive.rows(Document)}
     assert set(docs) == {"privacy", "missing"}
     privacy = docs["privacy"]
     assert (privacy.status, privacy.doc_type, privacy.depth) == ("available", "privacy_policy", 1)
     assert docs["missing"].status == "unavailable" and docs["missing"].last_failure.startswith("soft_404")
 
-    versions = _rows(archive, Version)
+    versions = archive.rows(Version)
     assert len(versions) == 1 and RU_CLAUSES[3] in versions[0].text
 
-    snaps = _rows(archive, Snapshot, Snapshot.document_id == privacy.id)
+    snaps = archive.rows(Snapshot, Snapshot.document_id == privacy.id)
     server_snap = next(s for s in snaps if s.kind == "server")
     rendered = next(s for s in snaps if s.kind == "rendered")
     assert rendered.parent_id == server_snap.id and rendered.render_reason == "app_shell"
@@ -105,8 +97,8 @@ def test_static_pages_are_never_rendered_in_auto_and_app_shells_not_in_never(arc
         archive.write_config([company("bank", server.url("/"), render="never")])
         archive.crawl()
         assert not [r for r in site.requests if r.header("Sec-Fetch-Mode")]  # no browser at all
-        assert {s.kind for s in _rows(archive, Snapshot)} == {"server"}
-        shell = _rows(archive, Snapshot, Snapshot.url.endswith("/spa/privacy"))
+        assert {s.kind for s in archive.rows(Snapshot)} == {"server"}
+        shell = archive.rows(Snapshot, Snapshot.url.endswith("/spa/privacy"))
         assert [s.failure for s in shell] == ["no_text"]
 
         archive.write_config([company("bank", server.url("/"))])  # auto
@@ -125,9 +117,9 @@ def test_a_page_behind_a_403_for_plain_clients_is_captured_by_the_browser(archiv
         archive.write_config([company("bank", server.url("/"))])
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
-    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    rendered = archive.rows(Snapshot, Snapshot.kind == "rendered")
     assert [(s.render_reason, s.status_code, s.outcome) for s in rendered] == [("plain_client_refused_403", 200, "new")]
-    assert len(_rows(archive, Version)) == 1
+    assert len(archive.rows(Version)) == 1
 
 
 def test_a_script_calling_an_unlisted_loopback_address_is_blocked_and_recorded(archive):
@@ -144,12 +136,12 @@ def test_a_script_calling_an_unlisted_loopback_address_is_blocked_and_recorded(a
     finally:
         listener.stop()
     assert listener.connections == 0
-    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    rendered = archive.rows(Snapshot, Snapshot.kind == "rendered")
     assert len(rendered) == 1
     blocked = {b["url"].split("/")[-1]: b["reason"] for b in rendered[0].blocked}
     assert set(blocked) == {"track?u=1", "pixel.gif"}
     assert all(r.startswith("blocked_address: 127.0.0.99") for r in blocked.values())
-    assert len(_rows(archive, Version)) == 1  # the page itself is still archived
+    assert len(archive.rows(Version)) == 1  # the page itself is still archived
 
 
 def test_a_page_that_never_stops_loading_is_captured_within_bounds(archive):
@@ -162,7 +154,7 @@ def test_a_page_that_never_stops_loading_is_captured_within_bounds(archive):
         archive.write_config([company("bank", server.url("/"))], download_timeout=20, render_wait=2)
         result = archive.crawl(timeout=90)  # the image alone would hold the page for two minutes
     assert result.code == 0, result.err
-    versions = _rows(archive, Version)
+    versions = archive.rows(Version)
     assert len(versions) == 1 and RU_CLAUSES[0] in versions[0].text
 
 
@@ -197,10 +189,10 @@ def test_a_browser_crash_costs_that_page_not_the_run(archive):
         out, err = proc.communicate(timeout=240)
     assert site.killed > 0, "the browser was never killed: the test proved nothing"
     assert proc.returncode in (0, 1), err[-3000:]
-    rendered_docs = {d.url.rsplit("/", 1)[1] for d in _rows(archive, Document, Document.status == "available")}
+    rendered_docs = {d.url.rsplit("/", 1)[1] for d in archive.rows(Document, Document.status == "available")}
     # doc2 may fail with the browser under it; the documents after it are rendered by a new browser.
     assert {"doc3", "doc4", "doc5"} <= rendered_docs
-    assert len(_rows(archive, Version)) == len(rendered_docs)
+    assert len(archive.rows(Version)) == len(rendered_docs)
 
 
 def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
@@ -215,6 +207,6 @@ def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
     assert second.code == 0, second.out + second.err
     browser = [r for r in site.requests if r.header("Sec-Fetch-Mode") and r.path == "/spa/privacy"]
     assert browser and not any(r.header("If-None-Match") or r.header("If-Modified-Since") for r in browser)
-    rendered = _rows(archive, Snapshot, Snapshot.kind == "rendered")
+    rendered = archive.rows(Snapshot, Snapshot.kind == "rendered")
     assert [s.outcome for s in rendered] in (["new", "unchanged"], ["new", "new"])
-    assert len(_rows(archive, Version)) == 1
+    assert len(archive.rows(Version)) == 1

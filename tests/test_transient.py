@@ -12,7 +12,6 @@ import random
 import time
 
 import pytest
-from sqlalchemy import select
 
 from archive.models import Document, Snapshot, Version
 from crawler.demo.server import FixtureServer, FixtureSite, Route
@@ -35,13 +34,6 @@ def _privacy(**kw) -> Route:
     return Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES), **kw)
 
 
-def _rows(archive, model, *where):
-    db = archive.db()
-    with db.session() as s:
-        rows = list(s.scalars(select(model).where(*where).order_by(model.id)))
-    db.close()
-    return rows
-
 
 def _summary(archive) -> dict:
     return json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
@@ -51,10 +43,10 @@ def _recovered(archive, result) -> None:
     """The run archived both documents and counts no failure."""
     assert result.code == 0, result.out + result.err
     assert _summary(archive)["failures"] == {} and "failures: none" in result.out
-    assert _rows(archive, Snapshot, Snapshot.outcome == "failed") == []
-    assert {d.url.rsplit("/", 1)[1]: d.status for d in _rows(archive, Document)} == {
+    assert archive.rows(Snapshot, Snapshot.outcome == "failed") == []
+    assert {d.url.rsplit("/", 1)[1]: d.status for d in archive.rows(Document)} == {
         "privacy": "available", "offer": "available"}
-    assert len(_rows(archive, Version)) == 2
+    assert len(archive.rows(Version)) == 2
 
 
 def test_retry_after_reads_seconds_and_http_dates():
@@ -138,7 +130,7 @@ def test_only_the_final_failure_counts_and_the_exit_code_says_so(archive):
         result = archive.crawl()
     assert result.code == 1
     assert site.requested_paths().count("/privacy") == 3  # first, one retry, once more at the end
-    [failed] = _rows(archive, Snapshot, Snapshot.outcome == "failed")
+    [failed] = archive.rows(Snapshot, Snapshot.outcome == "failed")
     assert failed.failure == "http_429" and failed.url.endswith("/privacy")
     assert _summary(archive)["failures"] == {"http_429": 1}
     assert "http_429 1" in result.out
@@ -203,7 +195,7 @@ def test_a_site_that_refuses_plain_clients_with_503_is_rendered_without_waiting_
         archive.write_config([company("bank", server.url("/"))])
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
-    assert len(_rows(archive, Version)) == 2
+    assert len(archive.rows(Version)) == 2
     plain = [r.path for r in site.requests if not r.header("Sec-Fetch-Mode")]
     assert plain.count("/") == 3  # the homepage had its retries: the server might have been in trouble
     assert plain.count("/privacy") == plain.count("/offer") == 1  # then the browser got through: no more waits
