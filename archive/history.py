@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, defer
 
 from archive.blobs import BlobStore
 from archive.changelog import effective
-from archive.extract import extract
-from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
 from config import Campaign
 from diffing.normalise import text_hash
+from extraction.extract import extract
+from language.detect import DETECTOR, document_language
 
 # Extraction failures that a better extractor may overcome (not the server's fault).
 REEXTRACTABLE = frozenset({"no_text", "not_text", "scanned", "pdf_error", "pdf_timeout", "pdf_too_large",

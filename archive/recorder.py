@@ -29,13 +29,13 @@ from sqlalchemy import select
 from archive.blobs import BlobStore
 from archive.changelog import keep_change_summary
 from archive.db import Database
-from archive.extract import extract
-from archive.language import DETECTOR, document_language
 from archive.models import Document, Snapshot, Version
 from archive.queries import LastBody, last_bodies
 from archive.records import DOCUMENT, HOME, RENDERED, Capture
 from config.editions import StatedDate
 from diffing.normalise import text_hash
+from extraction.extract import extract
+from language.detect import DETECTOR, document_language
 
 log = logging.getLogger(__name__)
 

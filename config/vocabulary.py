@@ -1,5 +1,5 @@
 """What policy documents, document lists, archives of old editions and language switchers are called on
-Kazakhstani sites, and the phrases of change notices (read by archive/notices.py).
+Kazakhstani sites, and the phrases of change notices (read by language/notices.py).
 
 The phrases themselves are data (config/vocabulary.yaml), so researchers can add the names companies
 actually use without touching code. This module validates that data and turns it into matchers that are
@@ -248,7 +248,7 @@ class AdvancePhrases(StrictModel):
 
 
 class NoticePhrases(StrictModel):
-    """What archive/notices.py looks for in a terms or privacy text: change notices, their channels and
+    """What language/notices.py looks for in a terms or privacy text: change notices, their channels and
     advance periods, and the abbreviations that do not end a sentence."""
 
     change: LanguagePhrases

@@ -19,7 +19,7 @@ target, speculation rules, a worker's WebSocket. Those are stopped below the rou
 resolver: ``chromium_guard_args`` maps every non-public IP literal (and ``localhost``) that the
 allow-list does not name to "not found", so no socket to such an address is ever opened.
 
-Anti-bot interstitials (``archive.challenge``) are never kept as pages: a plain response that is one
+Anti-bot interstitials (``extraction.challenge``) are never kept as pages: a plain response that is one
 goes to the browser whatever the policy's heuristics say (under ``never`` it is the failure
 ``challenge``), and a rendering that shows one waits, bounded, for it to clear and follows its
 reload; one that does not clear is the failure ``challenge``, naming the vendor.
@@ -41,8 +41,8 @@ from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
-from archive.challenge import Challenge, detect_challenge
 from crawler.guard import address_refusal, parse_allow_list, resolve
+from extraction.challenge import Challenge, detect_challenge
 
 log = logging.getLogger("policy_archive.render")
 

@@ -16,7 +16,7 @@ It runs before the render decision (``crawler.render``): a 503 is a refusal of p
 once the server has had its chance to recover. A host whose pages then render fine in Chromium is
 one that refuses plain clients (a WAF answering 503 or 429): its plain answers are no longer waited
 for, or every page of such a site would cost the full round of retries first. An anti-bot
-interstitial answered as a 503 (``archive.challenge``) is not waited for either: it goes straight on
+interstitial answered as a 503 (``extraction.challenge``) is not waited for either: it goes straight on
 to the render middleware, which takes it to the browser.
 """
 
@@ -34,7 +34,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later
 
-from archive.challenge import detect_challenge
+from extraction.challenge import detect_challenge
 from spiders.policy import TRANSIENT_STATUSES, Rescheduled
 
 log = logging.getLogger("policy_archive.retry")

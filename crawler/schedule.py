@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _command(config: Path, data_dir: Path) -> list[str]:
     script = Path(sys.executable).with_name("policy-archive")
-    program = [str(script)] if script.exists() else [sys.executable, "-m", "crawler.cli"]
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "commands.cli"]
     return [*program, "--config", str(config.resolve()), "--data-dir", str(data_dir.resolve()), "crawl"]
 
 

@@ -155,8 +155,8 @@ def main() -> None:
     args = parser.parse_args()
     from starlette.testclient import TestClient
 
-    from archive.web.app import create_app
     from config import load_config
+    from web.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()

@@ -105,7 +105,7 @@ class Archive:
             _CRAWLED.append(self)
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
         proc = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
+            [sys.executable, "-m", "commands.cli", "--config", str(self.config), "--data-dir", str(self.data),
              *args],
             capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO, preexec_fn=preexec_fn,
         )
@@ -116,7 +116,7 @@ class Archive:
         _CRAWLED.append(self)
         env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env()}
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "--data-dir", str(self.data),
+            [sys.executable, "-m", "commands.cli", "--config", str(self.config), "--data-dir", str(self.data),
              "crawl", *args], stdout=output, stderr=output, text=True, env=env, cwd=REPO)
 
     def _db_env(self) -> dict[str, str]:
@@ -184,12 +184,12 @@ def check_reports(archive: Archive) -> None:
     its second), and check that each is well-formed and inert. Archives whose crawl created nothing
     (a refused config, a lock) are skipped: there is nothing to report on."""
     from archive.db import Database
-    from archive.reports.changes import build_changes
-    from archive.reports.coverage import build_coverage
-    from archive.reports.render import CSV_COLUMNS, FORMATS, render_coverage
-    from archive.reports.render_changes import render_changes
+    from commands.cli import why_no_archive
     from config import ConfigError, load_config
-    from crawler.cli import why_no_archive
+    from reports.changes import build_changes
+    from reports.coverage import build_coverage
+    from reports.render import CSV_COLUMNS, FORMATS, render_coverage
+    from reports.render_changes import render_changes
 
     try:
         cfg = load_config(archive.config)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.challenge import detect_challenge
 from archive.models import Document, Snapshot, Version
 from crawler.demo.server import FixtureSite, Reply, Route
+from extraction.challenge import detect_challenge
 from tests.conftest import company
 from tests.pages import RU_CLAUSES, home_page, policy_page
 

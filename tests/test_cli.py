@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from crawler.cli import EXIT_NOT_FOUND
+from commands.cli import EXIT_NOT_FOUND
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import REPO, company, db_url, on_postgresql
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
@@ -147,7 +147,7 @@ def test_a_terminal_gets_a_live_progress_line_and_cron_gets_log_lines(archive):
         leader, follower = pty.openpty()
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         proc = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "--config", str(archive.config), "--data-dir", str(archive.data),
+            [sys.executable, "-m", "commands.cli", "--config", str(archive.config), "--data-dir", str(archive.data),
              "crawl"], stdout=subprocess.PIPE, stderr=follower, env=env, cwd=REPO, timeout=120)
         os.close(follower)
         terminal = b""

@@ -66,7 +66,7 @@ def test_crawling_the_demo_finds_every_document_and_language_version_then_one_ch
 
 def test_the_demo_command_runs_end_to_end(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
+    proc = subprocess.run([sys.executable, "-m", "commands.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "== What changed between the two crawls" in proc.stdout
@@ -75,6 +75,6 @@ def test_the_demo_command_runs_end_to_end(tmp_path):
     assert "[-5 (пяти-]{+3 (трёх+}) лет" in proc.stdout and "[-5 (бес-]{+3 (үш+}) жыл" in proc.stdout
     assert "(cosmetic: date line)" in proc.stdout  # the edition date is shown, folded as cosmetic
     # Run again: the demo rebuilds its own folder and gives the same answer.
-    again = subprocess.run([sys.executable, "-m", "crawler.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
+    again = subprocess.run([sys.executable, "-m", "commands.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
                            capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
     assert again.returncode == 0 and again.stdout.count("### substantive:") == 2

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from archive.extract import canonical_charset, decode_html, extract, sniff_kind
-from archive.filedocs import FileLimits
+from extraction.extract import canonical_charset, decode_html, extract, sniff_kind
+from extraction.filedocs import FileLimits
 
 # Fixture text written for these tests, in the style of a public offer / privacy policy.
 RU = [
@@ -349,8 +349,8 @@ def nested(paragraphs, tags, depth, *, closed=True, title="Құпиялылық 
                          ids=["div", "span", "font", "mixed", "table"])
 @pytest.mark.parametrize("closed", [True, False], ids=["closed", "unclosed"])
 def test_a_policy_inside_5000_nested_elements_keeps_all_its_text(tags, closed):
-    from archive.extract import FLAT
-    from archive.language import document_language
+    from extraction.extract import FLAT
+    from language.detect import document_language
 
     result = extract(nested(KK_POLICY, tags, 5000, closed=closed).encode(), "text/html", "https://x.kz/kz/privacy")
     assert result.failure is None, result.detail
@@ -363,7 +363,7 @@ def test_a_policy_inside_5000_nested_elements_keeps_all_its_text(tags, closed):
 
 
 def test_a_russian_policy_in_nested_tables_and_windows_1251():
-    from archive.language import document_language
+    from language.detect import document_language
 
     html = nested(RU_POLICY, ["table", "tr", "td", "font"], 6000, title="Политика конфиденциальности", lang="ru")
     result = extract(encode(html.replace('charset="utf-8"', 'charset="windows-1251"'), "cp1251"), "text/html",
@@ -374,7 +374,7 @@ def test_a_russian_policy_in_nested_tables_and_windows_1251():
 
 
 def test_deep_markup_the_parser_holds_is_read_from_the_tree_without_trafilatura():
-    from archive.extract import LXML_DEEP
+    from extraction.extract import LXML_DEEP
 
     result = extract(nested(KK_POLICY, ["div", "font"], 1000).encode(), "text/html", "https://x.kz/")
     assert (result.failure, result.extractor) == (None, LXML_DEEP)
@@ -399,7 +399,7 @@ def test_a_long_text_trafilatura_mostly_drops_gives_way_to_the_pages_text():
 
 
 def test_the_flat_walk_drops_closed_page_chrome_but_keeps_what_an_unclosed_tag_would_swallow():
-    from archive.extract import _flat_text
+    from extraction.extract import _flat_text
 
     text = _flat_text("<title>T</title><script>var a = '<p>x</p>';</script><header>Menu</header><p>One"
                       "<br>Two</p><table><tr><td>a</td><td>b</td></tr></table><nav>Links</nav>"

@@ -23,8 +23,8 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from archive.extract import extract, sniff_kind
-from archive.filedocs import FileLimits, join_lines, ocr_tools
+from extraction.extract import extract, sniff_kind
+from extraction.filedocs import FileLimits, join_lines, ocr_tools
 
 FIXTURES = Path(__file__).parent / "fixtures" / "filedocs"
 REPO = Path(__file__).resolve().parent.parent
@@ -211,7 +211,7 @@ def test_scanned_pdf_without_ocr_is_flagged():
 
 
 def test_ocr_switched_off_by_the_environment():
-    code = ("from pathlib import Path; from archive.extract import extract; "
+    code = ("from pathlib import Path; from extraction.extract import extract; "
             f"r = extract(Path({str(FIXTURES / 'scanned-offer.pdf')!r}).read_bytes(), 'application/pdf', 'u'); "
             "print(r.failure, r.detail, sep='|')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO,

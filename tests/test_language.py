@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.language import DETECTOR, Detection, detect, detect_paragraphs, document_language
+from language.detect import DETECTOR, Detection, detect, detect_paragraphs, document_language
 
 # Fixture paragraphs written for these tests, in the style of a privacy policy or public offer.
 KK = [
@@ -219,7 +219,7 @@ def test_deterministic_across_runs_and_hash_seeds():
     first = [detect(line) for line in text.splitlines()]
     assert first == [detect(line) for line in text.splitlines()]
     script = (
-        "import sys, json; from archive.language import detect_paragraphs, document_language;"
+        "import sys, json; from language.detect import detect_paragraphs, document_language;"
         "t = sys.stdin.read(); print(json.dumps([[d.language, d.confidence] for d in detect_paragraphs(t)]"
         " + [list(document_language(t)[1].items())]))"
     )
@@ -317,7 +317,7 @@ def test_kazakh_paragraph_with_a_russian_sentence_keeps_its_language_and_splits_
 def _cli(*args, stdin: str, tmp_path):
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin",
            "POLICY_ARCHIVE_CONFIG": str(tmp_path / "missing.yaml"), "POLICY_ARCHIVE_DATA": str(tmp_path / "data")}
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "detect-language", *args], input=stdin.encode(),
+    return subprocess.run([sys.executable, "-m", "commands.cli", "detect-language", *args], input=stdin.encode(),
                           capture_output=True, cwd=tmp_path, env=env, check=True)
 
 

@@ -1,4 +1,4 @@
-"""Quality gate for archive.language: scores on a labelled corpus we wrote, pinned floors.
+"""Quality gate for language.detect: scores on a labelled corpus we wrote, pinned floors.
 
 The corpus (tests/lang_corpus/*.jsonl, rules in its README.md) holds Kazakh, Russian and English
 paragraphs in the style of the rated companies' documents and pages, mixed paragraphs, Latin-script
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.language import DETECTOR, MIN_LETTERS, detect, document_language
+from language.detect import DETECTOR, MIN_LETTERS, detect, document_language
 
 CORPUS = Path(__file__).parent / "lang_corpus"
 
@@ -120,7 +120,7 @@ def test_no_neighbour_is_ever_reported_as_kazakh(results):
 def test_deterministic_across_runs_and_hash_seeds(results):
     assert results == {row["id"]: detect(row["text"]).language for row in ROWS}
     script = (
-        "import json, sys; from archive.language import detect; rows = json.load(sys.stdin);"
+        "import json, sys; from language.detect import detect; rows = json.load(sys.stdin);"
         "print(json.dumps([[detect(t).language, detect(t).confidence] for t in rows]))"
     )
     texts = [row["text"] for row in ROWS]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive.extract import extract
 from archive.models import Document, Snapshot, Version
-from archive.noise import not_language
 from crawler.demo.server import FixtureServer, FixtureSite, Route
+from extraction.extract import extract
+from extraction.noise import not_language
 from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 from tests.test_extract import KK_POLICY, nested

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.notices import notice_sentences, split_sentences
 from config.loader import default_vocabulary
+from language.notices import notice_sentences, split_sentences
 from tests.pages import KK_CLAUSES, RU_CLAUSES
 
 

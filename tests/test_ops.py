@@ -9,11 +9,11 @@ from starlette.testclient import TestClient
 
 from archive.blobs import BlobStore
 from archive.db import Database
-from archive.web.app import create_app
 from config import load_config
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import Archive, company, db_url, on_postgresql
 from tests.pages import RU_CLAUSES, home_page, policy_page
+from web.app import create_app
 
 LINKS = {"/privacy": "Политика конфиденциальности", "/offer": "Публичная оферта"}
 

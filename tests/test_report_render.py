@@ -12,9 +12,9 @@ import lxml.html
 import openpyxl
 import pytest
 
-from archive.reports.render import FORMATS, render_coverage, sheet_title
-from archive.reports.render_changes import render_changes
-from crawler.cli import build_parser
+from commands.cli import build_parser
+from reports.render import FORMATS, render_coverage, sheet_title
+from reports.render_changes import render_changes
 from tests.conftest import company, html_is_balanced_and_inert, markdown_is_inert
 
 HOSTILE = '<script>alert("title")</script> Пайдаланушы келісімі'

@@ -21,7 +21,7 @@ from archive.models import Snapshot, Version
 from archive.recorder import Recorder
 from archive.records import HOME, RENDERED, Capture, Link
 from archive.runs import start_run
-from archive.warc import Selection, export_warc_file, parse_when, payload_digest
+from exports.warc import Selection, export_warc_file, parse_when, payload_digest
 from tests.conftest import db_url
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
@@ -246,7 +246,7 @@ def test_selection_by_company_and_date(built, tmp_path):
 def test_a_damaged_blob_stops_the_export(built, tmp_path):
     snap = next(s for s in built.snapshots() if s.final_url == PRIVACY)
     built.blobs.path(snap.sha256).write_bytes(b"not what was fetched")
-    from archive.warc import ExportError
+    from exports.warc import ExportError
 
     out = tmp_path / "x.warc.gz"
     with pytest.raises(ExportError, match="does not hash to its name"):

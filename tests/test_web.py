@@ -1,4 +1,4 @@
-"""The researchers' web UI (archive/web/): routes, headers, escaping, tokens, and a real Chromium.
+"""The researchers' web UI (web/): routes, headers, escaping, tokens, and a real Chromium.
 
 One seeded archive for the module: the offline demo crawled twice (the second time with QazaqPay's
 privacy policy changed), plus a hostile page whose title and body carry scripts. ``serve`` itself runs
@@ -31,12 +31,12 @@ from starlette.testclient import TestClient
 
 from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
-from archive.web.app import SANDBOX_CSP, UI_CSP, create_app, on_site
 from config import load_config
 from crawler.demo import start_demo_web
 from crawler.demo.run import write_demo_config
 from tests.conftest import REPO, Archive, db_url
 from tests.test_filedocs import fixture
+from web.app import SANDBOX_CSP, UI_CSP, create_app, on_site
 
 # The README's screenshots: rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a test run
 # leaves the work tree clean; otherwise they go to a temporary folder and are still taken.
@@ -264,7 +264,7 @@ def test_serve_beyond_loopback_requires_a_token(seeded):
 
 @pytest.fixture(scope="module")
 def server_url(seeded):
-    from archive.web.server import bound_port, make_server
+    from web.server import bound_port, make_server
 
     archive, _ = seeded
     server = make_server(load_config(archive.config), archive.data, db_url(archive.data), "127.0.0.1", 0)
@@ -347,7 +347,7 @@ def test_an_archived_page_with_scripts_cannot_reach_the_ui(seeded, server_url, b
 def test_serve_on_loopback_starts_without_a_token(seeded):
     """`serve` on loopback needs no token (the demo ends with it)."""
     archive, _ = seeded
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "--config", str(archive.config), "--data-dir",
+    proc = subprocess.Popen([sys.executable, "-m", "commands.cli", "--config", str(archive.config), "--data-dir",
                              str(archive.data), "serve", "--port", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "PYTHONPATH": str(REPO), **archive._db_env()})
@@ -488,7 +488,7 @@ class _Served:
 
     def __init__(self, archive, config: Path, *args: str):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "--config", str(config), "--data-dir", str(archive.data), "serve",
+            [sys.executable, "-m", "commands.cli", "--config", str(config), "--data-dir", str(archive.data), "serve",
              "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO), **archive._db_env()})
         line = self.proc.stdout.readline()

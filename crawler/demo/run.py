@@ -30,7 +30,7 @@ def write_demo_config(path: Path, companies: list[dict], today: date) -> None:
 
 
 def _cli(config: Path, data_dir: Path, *args: str) -> int:
-    cmd = [sys.executable, "-m", "crawler.cli", "--config", str(config), "--data-dir", str(data_dir), *args]
+    cmd = [sys.executable, "-m", "commands.cli", "--config", str(config), "--data-dir", str(data_dir), *args]
     return subprocess.call(cmd)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import uvicorn
 
-from archive.web.app import LOOPBACK_HOSTS, create_app
 from config import Config
+from web.app import LOOPBACK_HOSTS, create_app
 
 
 class TokenRequired(Exception):

@@ -166,7 +166,7 @@ def cmd_show(args) -> int:
             print(chosen.text)
             return EXIT_OK
         if args.notices:
-            from archive.notices import notice_sentences
+            from language.notices import notice_sentences
 
             if not versions:
                 print(f"document {doc.id} has no version yet")
@@ -206,7 +206,7 @@ def _config_or_none(args):
 def cmd_export_warc(args) -> int:
     from archive.blobs import BlobStore
     from archive.db import Database
-    from archive.warc import DEFAULT_USER_AGENT, ExportError, Selection, count_snapshots, export_warc_file, parse_when
+    from exports.warc import DEFAULT_USER_AGENT, ExportError, Selection, count_snapshots, export_warc_file, parse_when
 
     try:
         selection = Selection(args.company, parse_when(args.since) if args.since else None,
@@ -236,9 +236,9 @@ def cmd_export_warc(args) -> int:
 def cmd_evidence(args) -> int:
     from archive.blobs import BlobStore
     from archive.db import Database
-    from archive.evidence import EvidenceError, build_evidence, write_zip
     from archive.queries import find_document
-    from archive.warc import parse_when
+    from exports.evidence import EvidenceError, build_evidence, write_zip
+    from exports.warc import parse_when
 
     try:
         at = parse_when(args.at, end=True) if args.at else None
@@ -314,14 +314,14 @@ def _refusable(command):
 
 @_refusable
 def cmd_report_coverage(args) -> int:
-    from archive.reports.render import BINARY_FORMATS, render_coverage
+    from reports.render import BINARY_FORMATS, render_coverage
 
     if args.format in BINARY_FORMATS and not args.out:
         raise _Refused(f"--format {args.format} writes a binary file: give --out FILE")
     cfg = _load(args)
     campaign = _campaign(cfg, args.campaign, args)
     from archive.db import Database
-    from archive.reports.coverage import build_coverage
+    from reports.coverage import build_coverage
 
     _, db_url = _archive(args)
     with Database(db_url).session() as session:
@@ -332,8 +332,8 @@ def cmd_report_coverage(args) -> int:
 
 
 def _moment(value: str | None, end_of_day: bool = False):
-    """A command-line date (see archive.warc.parse_when: a bare date as the end of day includes it)."""
-    from archive.warc import parse_when
+    """A command-line date (see exports.warc.parse_when: a bare date as the end of day includes it)."""
+    from exports.warc import parse_when
 
     if value is None:
         return None
@@ -345,7 +345,7 @@ def _moment(value: str | None, end_of_day: bool = False):
 
 @_refusable
 def cmd_report_changes(args) -> int:
-    from archive.reports.render_changes import render_changes
+    from reports.render_changes import render_changes
 
     if args.format == "xlsx" and not args.out:
         raise _Refused("--format xlsx writes a binary file: give --out FILE")
@@ -354,7 +354,7 @@ def cmd_report_changes(args) -> int:
     cfg = _load(args)
     campaign, compare = _campaign(cfg, args.campaign, args), _campaign(cfg, args.compare, args)
     from archive.db import Database
-    from archive.reports.changes import build_changes
+    from reports.changes import build_changes
 
     _, db_url = _archive(args)
     with Database(db_url).session() as session:
@@ -422,7 +422,7 @@ def cmd_detect_language(args) -> int:
     import json
     from contextlib import nullcontext
 
-    from archive.language import detect_record, summary
+    from language.detect import detect_record, summary
 
     try:  # bytes, decoded here: a stray byte must not stop a batch of thousands
         source = open(args.file, "rb") if args.file not in (None, "-") else nullcontext(sys.stdin.buffer)
@@ -447,7 +447,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from archive.web.server import CannotListen, TokenRequired, make_server
+    from web.server import CannotListen, TokenRequired, make_server
 
     cfg = _load(args)
     data_dir, db_url = _archive(args, blobs=True)

@@ -168,7 +168,7 @@ def export_warc_file(path: Path, session: Session, blobs: BlobStore, selection: 
 
 
 def export_warc(out: BinaryIO, session: Session, blobs: BlobStore, selection: Selection,
-                user_agent: str = DEFAULT_USER_AGENT, filename: str = "policy-archive.warc.gz") -> Counter[str]:
+                user_agent: str = DEFAULT_USER_AGENT, filename: str = "policy-exports.warc.gz") -> Counter[str]:
     writer = _Sha256WARCWriter(out, gzip=True, warc_version="WARC/1.1")
     writer.write_record(writer.create_warcinfo_record(filename, {
         "software": f"policy-archive/{software_version()}",

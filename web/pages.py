@@ -10,18 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from archive.blobs import BlobStore
-from archive.extract import sniff_kind
-from archive.filedocs import pdf_page_count
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
 from archive.queries import by_id, list_documents
-from archive.reports.changes import recent_changes
-from archive.reports.coverage import LANGUAGES, build_coverage
-from archive.reports.render import sectors
 from archive.runs import ATTENTION_RUNS, needs_attention
-from archive.web.app import WebContext, html, not_found
-from archive.web.files import MAX_PREVIEW_PAGES
-from archive.web.timeline import timeline
+from extraction.extract import sniff_kind
+from extraction.filedocs import pdf_page_count
+from reports.changes import recent_changes
+from reports.coverage import LANGUAGES, build_coverage
+from reports.render import sectors
+from web.app import WebContext, html, not_found
+from web.files import MAX_PREVIEW_PAGES
+from web.timeline import timeline
 
 EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
 

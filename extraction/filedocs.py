@@ -2,7 +2,7 @@
 
 PDF and DOCX parsers are large amounts of code fed with bytes from any website: a broken or hostile
 file can loop for hours, decompress to gigabytes or crash the interpreter. So each file is read by a
-short-lived ``python -m archive.filedocs`` child that limits itself (``RLIMIT_AS``, ``RLIMIT_CPU``)
+short-lived ``python -m extraction.filedocs`` child that limits itself (``RLIMIT_AS``, ``RLIMIT_CPU``)
 before it reads a byte, and the parent adds a wall-clock timeout and kills the child's whole process
 group (OCR tools included) when it runs out. A bad file then costs one document and a reason:
 ``pdf_error`` / ``pdf_timeout`` / ``pdf_too_large`` (``docx_*`` alike), never the crawl.
@@ -10,7 +10,7 @@ group (OCR tools included) when it runs out. A bad file then costs one document 
 A PDF whose pages carry (almost) no text is a scan: when Debian's ``tesseract`` with the Kazakh and
 Russian data and ``pdftoppm`` are installed, its pages are rendered and OCR'd (``method="ocr"``);
 otherwise, or when OCR is switched off (``POLICY_ARCHIVE_OCR=0``) or the scan is too long, it fails
-as ``scanned``. A text layer that is not language (``archive.noise``: a font without a Unicode map)
+as ``scanned``. A text layer that is not language (``extraction.noise``: a font without a Unicode map)
 is read the same way, and fails as ``not_text`` without OCR. This module imports nothing heavy at
 the top: the child must start fast.
 """
@@ -36,7 +36,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from archive.noise import not_language
+from extraction.noise import not_language
 
 # The folder that holds the ``archive`` package: the child is started there with ``-m``, so it
 # imports this very checkout, whatever PYTHONPATH says.
@@ -182,7 +182,7 @@ def _run_child(task: str, body: bytes, params: dict, timeout: float) -> tuple[di
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # tesseract: one thread is as fast here, and fair
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "archive.filedocs", task, json.dumps(params)], cwd=_PACKAGE_ROOT, env=env,
+            [sys.executable, "-m", "extraction.filedocs", task, json.dumps(params)], cwd=_PACKAGE_ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:  # out of processes or file descriptors: this file's failure, not the crawl's
         return None, "error", f"could not start the reader: {exc}"

@@ -9,7 +9,7 @@ Lose no text: trafilatura picks the main text of ordinary pages, but markup nest
 deeper than ``DEEP_TREE`` is read by a plain walk over the lxml tree, a page the parser could not
 finish by a flat walk over the markup (``html.parser``: no tree, no depth), and a trafilatura result
 much shorter than the page's visible text gives way to that text. ``Extraction.extractor`` names
-which one produced the text. Archive no garbage: text that is not language (``archive.noise``) is
+which one produced the text. Archive no garbage: text that is not language (``extraction.noise``) is
 the failure ``not_text``.
 """
 
@@ -28,9 +28,9 @@ from charset_normalizer import from_bytes
 from lxml import etree
 from lxml.html import HTMLParser, document_fromstring
 
-from archive import filedocs
-from archive.filedocs import FileLimits, FileText
-from archive.noise import not_language
+from extraction import filedocs
+from extraction.filedocs import FileLimits, FileText
+from extraction.noise import not_language
 
 MIN_TEXT_CHARS = 150  # below this a page is a shell, a stub or an error page, not a policy document
 SOFT_404_MAX_CHARS = 400  # a phrase such as "page not found" only condemns a short text
@@ -444,7 +444,7 @@ def extract(body: bytes, content_type: str | None, url: str,
             soft_404_phrases: Sequence[str] = (), *, limits: FileLimits | None = None) -> Extraction:
     """Extract the main text of one captured body; never raises for bad input.
 
-    PDFs and DOCX are read in a limited child process (``archive.filedocs``): ``limits`` bounds it,
+    PDFs and DOCX are read in a limited child process (``extraction.filedocs``): ``limits`` bounds it,
     by default ``FileLimits.from_env()`` (``POLICY_ARCHIVE_OCR=0`` switches OCR of scans off)."""
     kind = sniff_kind(body, content_type)
     if not body.strip():

@@ -1,4 +1,4 @@
-"""An Atom 1.0 feed of substantive changes (``archive.reports.changes.recent_changes``).
+"""An Atom 1.0 feed of substantive changes (``reports.changes.recent_changes``).
 
 Built with ElementTree, which escapes every text and attribute; characters XML 1.0 forbids
 (control characters a page may carry) are dropped first, so the feed is always well-formed.

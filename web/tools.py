@@ -8,16 +8,16 @@ from starlette.responses import Response
 
 from archive.models import Document, Version
 from archive.queries import by_id
-from archive.reports.changes import build_changes, recent_changes
-from archive.reports.coverage import build_coverage
-from archive.reports.render import FORMATS as COVERAGE_FORMATS
-from archive.reports.render import render_coverage
-from archive.reports.render_changes import render_changes
 from archive.search import search as search_versions
-from archive.web.app import SANDBOX_CSP, WebContext, html, not_found
-from archive.web.feed import atom
-from archive.web.pages import _campaign, _date
 from diffing import align_translations, diff, render
+from reports.changes import build_changes, recent_changes
+from reports.coverage import build_coverage
+from reports.render import FORMATS as COVERAGE_FORMATS
+from reports.render import render_coverage
+from reports.render_changes import render_changes
+from web.app import SANDBOX_CSP, WebContext, html, not_found
+from web.feed import atom
+from web.pages import _campaign, _date
 
 CHANGES_FORMATS = ("json", "md", "html", "xlsx")
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",

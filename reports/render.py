@@ -1,6 +1,6 @@
 """The coverage report in the formats the rating team reads: JSON, CSV, Markdown, one HTML page, XLSX.
 
-Every renderer takes the plain dict that ``archive.reports.coverage.build_coverage`` returns and
+Every renderer takes the plain dict that ``reports.coverage.build_coverage`` returns and
 gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``generated_at``).
 Order is the data's: sectors in the order their first company appears, companies and documents as
 given. Titles, link texts, URLs and failure details come from the web: they are escaped in HTML and in

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from archive.changelog import histories, summaries, summarise
 from archive.history import assessed_version, campaign_end, effective_versions
 from archive.models import Document, Snapshot, Version
-from archive.notices import notice_sentences
 from config import Campaign, Config
 from diffing import diff, render
+from language.notices import notice_sentences
 
 
 def _iso(moment: datetime | None) -> str | None:

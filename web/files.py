@@ -9,12 +9,12 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
-from archive.evidence import EvidenceError, build_evidence, zip_bytes
-from archive.filedocs import pdf_page_png
 from archive.models import Snapshot
 from archive.queries import by_id
-from archive.web.app import SANDBOX_CSP, WebContext, not_found
 from diffing.render_html import CSS as DIFF_CSS
+from exports.evidence import EvidenceError, build_evidence, zip_bytes
+from extraction.filedocs import pdf_page_png
+from web.app import SANDBOX_CSP, WebContext, not_found
 
 MAX_PREVIEW_PAGES = 30  # pages of a PDF drawn on its version page; the rest: download it
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
@@ -41,7 +41,7 @@ def raw(request: Request, ctx: WebContext) -> Response:
 
 
 def pdf_page(request: Request, ctx: WebContext) -> Response:
-    """One page of an archived PDF as a PNG, drawn in the limited child (archive.filedocs)."""
+    """One page of an archived PDF as a PNG, drawn in the limited child (extraction.filedocs)."""
     with ctx.session() as session:
         snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     page = request.path_params["page"]

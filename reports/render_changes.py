@@ -1,6 +1,6 @@
 """The change report in json, md, html (one self-contained page with highlighted diffs) and xlsx.
 
-The data comes from ``archive.reports.changes.build_changes``; the md and html formats also show
+The data comes from ``reports.changes.build_changes``; the md and html formats also show
 each change's diff, which the builder adds as ``diff_text`` / ``diff_html`` when asked.
 
 URLs, failure details and the texts of the diffs come from the web: escaped in md (a diff sits in a
@@ -15,7 +15,7 @@ import io
 import json
 import re
 
-from archive.reports.render import md_escape, md_link
+from reports.render import md_escape, md_link
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}

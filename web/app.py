@@ -205,7 +205,7 @@ def create_app(cfg: Config, data_dir: Path, db_url: str, *, token: str | None = 
     headers accepted (``serve`` on loopback without a token passes the loopback names and its own
     address, which keeps a DNS-rebinding page from reading the UI); ``base_url``: the UI's own
     address, for the absolute links of the Atom feeds (never taken from a request's Host header)."""
-    from archive.web import files, pages, tools
+    from web import files, pages, tools
 
     routes = [Route(path, page(handler), methods=["GET"]) for path, handler in
               (*pages.ROUTES, *tools.ROUTES, *files.ROUTES)]

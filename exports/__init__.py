@@ -1,0 +1,1 @@
+"""What leaves the archive as evidence: WARC files and dispute packages."""
