@@ -206,7 +206,8 @@ def _config_or_none(args):
 def cmd_export_warc(args) -> int:
     from archive.blobs import BlobStore
     from archive.db import Database
-    from exports.warc import DEFAULT_USER_AGENT, ExportError, Selection, count_snapshots, export_warc_file, parse_when
+    from archive.times import parse_when
+    from exports.warc import DEFAULT_USER_AGENT, ExportError, Selection, count_snapshots, export_warc_file
 
     try:
         selection = Selection(args.company, parse_when(args.since) if args.since else None,
@@ -237,8 +238,8 @@ def cmd_evidence(args) -> int:
     from archive.blobs import BlobStore
     from archive.db import Database
     from archive.queries import find_document
+    from archive.times import parse_when
     from exports.evidence import EvidenceError, build_evidence, write_zip
-    from exports.warc import parse_when
 
     try:
         at = parse_when(args.at, end=True) if args.at else None
@@ -332,8 +333,8 @@ def cmd_report_coverage(args) -> int:
 
 
 def _moment(value: str | None, end_of_day: bool = False):
-    """A command-line date (see exports.warc.parse_when: a bare date as the end of day includes it)."""
-    from exports.warc import parse_when
+    """A command-line date (see archive.times.parse_when: a bare date as the end of day includes it)."""
+    from archive.times import parse_when
 
     if value is None:
         return None

@@ -28,7 +28,8 @@ from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
 from archive.queries import document_snapshots, find_document
 from archive.runs import now
-from exports.warc import iso_utc, software_version, when_text
+from archive.times import iso_utc, when_text
+from exports.warc import software_version
 
 GOOD = ("new", "unchanged")
 _EXTENSIONS = {

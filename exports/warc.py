@@ -27,7 +27,7 @@ import os
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from http import HTTPStatus
 from importlib import metadata
 from io import BytesIO
@@ -44,6 +44,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
+from archive.times import iso_utc, when_text
 from config.model import CrawlSettings
 
 DEFAULT_USER_AGENT: str = CrawlSettings.model_fields["user_agent"].default
@@ -66,32 +67,6 @@ def software_version() -> str:
         return metadata.version("policy-archive")
     except metadata.PackageNotFoundError:  # running from a checkout that was never installed
         return "unknown"
-
-
-def parse_when(text: str, *, end: bool = False) -> datetime:
-    """A date or date-time from the command line as naive UTC (how the archive stores times).
-
-    A bare date means the start of that day, or its last instant with ``end`` (``--until 2024-07-31``
-    and ``--at 2024-07-31`` include that whole day). A time without a zone is taken as UTC.
-    """
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max if end else time.min)
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected a date such as 2024-05-01 or 2024-05-01T12:00:00Z, got {text!r}") from None
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
-
-
-def iso_utc(dt: datetime) -> str:
-    """A stored (naive UTC) time as ISO 8601 with its zone, for people and JSON."""
-    return dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-def when_text(dt: datetime) -> str:
-    """A bound from ``parse_when`` as the person typed it: a bare date stays a date."""
-    return dt.date().isoformat() if dt.time() in (time.min, time.max) else iso_utc(dt)
 
 
 def payload_digest(sha256_hex: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.times import parse_when
 from exports.evidence import EvidenceError, build_evidence, extension, write_zip
-from exports.warc import parse_when
 from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, policy_page
 from tests.test_warc import HTML, PRIVACY, SHELL, SHOP_TERMS, Built, build, capture, png, rendered

@@ -21,7 +21,8 @@ from archive.models import Snapshot, Version
 from archive.recorder import Recorder
 from archive.records import HOME, RENDERED, Capture, Link
 from archive.runs import start_run
-from exports.warc import Selection, export_warc_file, parse_when, payload_digest
+from archive.times import parse_when
+from exports.warc import Selection, export_warc_file, payload_digest
 from tests.conftest import db_url
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
