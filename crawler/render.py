@@ -11,13 +11,7 @@ document pages, and the page's requests that the address guard refused.
 Bounded everywhere: navigation waits for the DOM, not for "network idle"; waiting for text and
 for the network to settle have their own short timeouts; the page is closed in every case.
 
-Every channel out of the page passes the address guard, not only the requests ``page.route`` sees:
-WebSockets (``route_web_socket``), pop-ups (a context-wide route), WebRTC (removed from the page,
-and no UDP without a proxy), shared workers (removed: their requests reach no route). Chromium also
-opens connections on its own, before any route decides: a preconnect to a frame's or a form's
-target, speculation rules, a worker's WebSocket. Those are stopped below the routes, in Chromium's
-resolver: ``chromium_guard_args`` maps every non-public IP literal (and ``localhost``) that the
-allow-list does not name to "not found", so no socket to such an address is ever opened.
+Every channel out of a rendered page passes the address guard: ``crawler.pageguard``.
 
 Anti-bot interstitials (``extraction.challenge``) are never kept as pages: a plain response that is one
 goes to the browser whatever the policy's heuristics say (under ``never`` it is the failure
@@ -28,20 +22,16 @@ reload; one that does not clear is the failure ``challenge``, naming the vendor.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
 import time
-import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
-from crawler.guard import address_refusal, parse_allow_list, resolve
+from crawler.pageguard import PageGuard
 from extraction.challenge import Challenge, detect_challenge
 
 log = logging.getLogger("policy_archive.render")
@@ -57,62 +47,8 @@ TEXT_READY = f"() => document.body && document.body.innerText.trim().length > {M
 # crawl.render_wait plus this, polled at CHALLENGE_POLL_S.
 CHALLENGE_GRACE_S = 10
 CHALLENGE_POLL_S = 0.5
-
-# Addresses that are not public (crawler.guard's classes), as the IP literals Chromium's resolver sees.
-NON_PUBLIC_V4 = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-                 "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-                 "203.0.113.0/24", "224.0.0.0/3")
-# IPv6 literals by prefix: ::/8 (loopback, unspecified, IPv4-mapped), unique-local, link- and
-# site-local, multicast, documentation. Chromium also matches a rule against "host:port", so every
-# pattern holds two colons: no host name with its port matches one.
-NON_PUBLIC_V6 = ("::*", *(f"{prefix}*:*:*" for prefix in ("fc", "fd", "fe8", "fe9", "fea", "feb", "fec", "fed",
-                                                          "fee", "fef", "ff")), "2001:db8:*")
-# Run in every frame before the page's own script: WebRTC reaches addresses through STUN/TURN that
-# no route sees, and a shared worker's requests bypass the page's route.
-SIDE_CHANNELS_OFF = """
-for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "RTCIceTransport",
-                    "RTCSctpTransport", "SharedWorker"]) {
-  try { Object.defineProperty(window, name, {value: undefined, writable: false, configurable: false}); }
-  catch (e) {}
-}
-"""
-
-
-def chromium_guard_args(allow: Iterable[str], proxies: Iterable[str | None] = ()) -> list[str]:
-    """Chromium flags that keep the browser itself off non-public addresses (see the module docstring).
-
-    ``allow``: crawl.allow_private_addresses; ``proxies``: proxy URLs the user configured, whose
-    hosts Chromium must still reach."""
-    hosts, networks = parse_allow_list(list(allow))
-    excluded = set(hosts)
-    for proxy in proxies:
-        if proxy and urlsplit(proxy).hostname:
-            excluded.add(urlsplit(proxy).hostname)
-    for network in networks:
-        if network.version == 4:
-            excluded.update(_literal_patterns(network))
-        elif network.num_addresses == 1:
-            excluded.add(str(network.network_address))
-        # An allowed IPv6 network wider than one address stays unreachable for Chromium (compressed
-        # IPv6 text has no fixed prefix to match); plain fetches still reach it.
-    blocked = [p for net in NON_PUBLIC_V4 for p in _literal_patterns(ipaddress.ip_network(net))]
-    blocked += [*NON_PUBLIC_V6, "localhost", "*.localhost"]
-    rules = [f"MAP {pattern} ~NOTFOUND" for pattern in blocked] + [f"EXCLUDE {host}" for host in sorted(excluded)]
-    return [f"--host-resolver-rules={', '.join(rules)}",
-            # WebRTC may use UDP only through a proxy, i.e. not at all: STUN goes to any address.
-            "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
-
-
-def _literal_patterns(network: ipaddress.IPv4Network) -> list[str]:
-    """``network`` as wildcard patterns on whole octets: 10.0.0.0/8 -> ['10.*.*.*'], 127.0.0.2/31 -> two
-    addresses, 100.64.0.0/10 -> 64 patterns."""
-    whole = -(-network.prefixlen // 8)  # octets the patterns spell out
-    patterns = []
-    for subnet in network.subnets(new_prefix=whole * 8) if network.prefixlen % 8 else [network]:
-        octets = str(subnet.network_address).split(".")[:whole]
-        patterns.append(".".join(octets + ["*"] * (4 - whole)))
-    return patterns
-
+# Beyond the waits' own bounds: the screenshot (15 s) and reading the DOM and bytes.
+SETTLE_SLACK_S = 30
 
 def render_reason(policy: str, status: int, content_type: str, body: bytes, role: str) -> str | None:
     """Why this plain response should be rendered in a browser, or None to keep it as it is."""
@@ -158,103 +94,6 @@ class Rendering:
     screenshot: bytes | None = None
     blocked: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-class PageGuard:
-    """The address guard for every request a page makes (scripts, images, XHR, frames, WebSockets)."""
-
-    def __init__(self, allow: list[str]):
-        self.hosts, self.networks = parse_allow_list(allow)
-        # Contexts guarded as a whole (the task doing it, which later pages await), and the rendering
-        # each page reports to.
-        self.contexts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.renderings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    async def refusal(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https", "ws", "wss"):
-            return None  # data:, blob:, about: never leave the machine
-        host = parts.hostname or ""
-        try:
-            addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
-        except ValueError:
-            addresses = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
-        return address_refusal(host, addresses, self.hosts, self.networks)
-
-    def record(self, page, url: str, reason: str) -> None:
-        rendering = self.renderings.get(page) if page is not None else None
-        if rendering is not None:
-            rendering.blocked.append({"url": url, "reason": reason})
-        else:
-            log.info("blocked %s (%s) outside any rendering", url, reason)
-
-    async def _refused(self, route) -> bool:
-        """Abort ``route``'s request if the guard refuses it (recording why); True if it did."""
-        url = route.request.url
-        reason = await self.refusal(url)
-        if reason:
-            self.record(_page_of(route.request), url, reason)
-            await route.abort("blockedbyclient")
-        return bool(reason)
-
-    async def route(self, route) -> None:
-        """For ``page.route``: refused requests are aborted, the rest go on to scrapy-playwright's handler."""
-        if not await self._refused(route):
-            await route.fallback()
-
-    async def context_route(self, route) -> None:
-        """For the context: pop-ups and any page scrapy-playwright did not open (no route of its own)."""
-        if not await self._refused(route):
-            await route.continue_()
-
-    async def web_socket(self, ws, page=None) -> None:
-        reason = await self.refusal(ws.url)
-        if reason:
-            self.record(page, ws.url, reason)
-            await ws.close(code=1008, reason="blocked by the crawler's address guard")
-        else:
-            ws.connect_to_server()
-
-    async def guard_context(self, context) -> None:
-        """Once per browser context: the routes and the script that cover what one page's route does not."""
-        if context not in self.contexts:
-            self.contexts[context] = asyncio.ensure_future(self._guard_context(context))
-        await self.contexts[context]
-
-    async def _guard_context(self, context) -> None:
-        await context.add_init_script(SIDE_CHANNELS_OFF)
-        await context.route("**/*", self.context_route)
-        await context.route_web_socket(lambda _url: True, self.web_socket)
-
-
-def _page_of(request):
-    try:
-        return request.frame.page
-    except Exception:
-        return None  # a worker's request has no frame
-
-
-async def init_page(page, request) -> None:
-    """scrapy-playwright's page-init callback: guard every request, remember the server's bytes."""
-    rendering: Rendering = request.meta["render"]
-    guard: PageGuard = request.meta["page_guard"]
-    guard.renderings[page] = rendering
-    await guard.guard_context(page.context)
-
-    def on_response(response) -> None:
-        if response.request.is_navigation_request() and response.frame == page.main_frame:
-            request.meta["navigation_response"] = response
-
-    def on_popup(popup) -> None:
-        # A pop-up is not what we render: its requests are refused or sent by the context's route,
-        # recorded as this page's, and it is closed at once.
-        guard.renderings[popup] = rendering
-        asyncio.ensure_future(popup.close())
-
-    await page.route("**/*", guard.route)
-    await page.route_web_socket(lambda _url: True, lambda ws: guard.web_socket(ws, page))
-    page.on("response", on_response)
-    page.on("popup", on_popup)
 
 
 def _not_cleared(challenge: Challenge, seconds: float) -> str:
@@ -306,7 +145,7 @@ class RenderMiddleware:
             "playwright_include_page": True,
             "playwright_context": "render",
             "playwright_context_kwargs": self.context,
-            "playwright_page_init_callback": "crawler.render.init_page",
+            "playwright_page_init_callback": "crawler.pageguard.init_page",
             # The DOM, not every last image: a page that never stops loading still renders.
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
             # A timeout is already bounded; a second try would double the bound.
@@ -357,35 +196,19 @@ class RenderMiddleware:
         page = request.meta.pop("playwright_page", None)
         if page is None:
             return response
-        challenge = None
+        # Every step below has its own bound, but a page that keeps navigating can make a Playwright call
+        # wait on it indefinitely (content() retries while the document is being replaced): the whole
+        # settling gets one hard bound too, so one page never holds a render slot for the rest of the run.
+        bound = 2 * self.wait_ms / 1000 + CHALLENGE_GRACE_S + SETTLE_SLACK_S
         try:
-            challenge = await self._wait_out_challenge(request, page)
-            try:
-                await page.wait_for_function(TEXT_READY, timeout=self.wait_ms)
-            except Exception:
-                rendering.notes.append(f"no document-sized text appeared within {self.wait_ms} ms")
-            try:
-                await page.wait_for_load_state("networkidle", timeout=min(self.wait_ms, 2000))
-            except Exception:
-                rendering.notes.append("the network did not settle; captured as it was")
-            nav = request.meta.pop("navigation_response", None)
-            if nav is not None:
-                rendering.original_url = nav.url
-                rendering.original_status = nav.status
-                rendering.original_headers = {k.lower(): v for k, v in (await nav.all_headers()).items()}
-                try:
-                    rendering.original_body = await nav.body()
-                except Exception as exc:
-                    rendering.notes.append(f"the server's bytes were not available: {exc}")
-            if request.meta.get("role") == "document":
-                try:
-                    rendering.screenshot = await page.screenshot(full_page=True, type="png", timeout=15_000)
-                except Exception as exc:
-                    rendering.notes.append(f"no screenshot: {exc}")
-            url = page.url
-            dom = (await page.content()).encode("utf-8")
+            challenge, url, dom = await asyncio.wait_for(self._settle(request, page, rendering), bound)
+        except TimeoutError:
+            raise RenderFailed(f"timeout: the rendered page did not settle within {bound:.0f} s") from None
         finally:
-            await page.close()
+            try:
+                await asyncio.wait_for(page.close(), 10)
+            except Exception as exc:  # a browser that stopped answering is restarted by scrapy-playwright
+                log.warning("could not close a rendered page: %s", exc)
         if max(len(dom), len(rendering.original_body)) > self.max_bytes:
             raise RenderFailed(f"too_large: the rendered page exceeds crawl.max_response_bytes ({self.max_bytes})")
         status, headers = response.status, _header_dict(response.headers)
@@ -400,6 +223,34 @@ class RenderMiddleware:
         headers["content-type"] = "text/html; charset=utf-8"
         return HtmlResponse(url=url, status=status, headers=headers, body=dom, encoding="utf-8",
                             request=request, flags=[*response.flags, "rendered"], ip_address=response.ip_address)
+
+    async def _settle(self, request, page, rendering: Rendering) -> tuple[Challenge | None, str, bytes]:
+        """Wait out a challenge, then for text and a quiet network (each bounded); keep the server's
+        bytes and a screenshot. Returns the challenge that cleared (or None), the URL and the DOM."""
+        challenge = await self._wait_out_challenge(request, page)
+        try:
+            await page.wait_for_function(TEXT_READY, timeout=self.wait_ms)
+        except Exception:
+            rendering.notes.append(f"no document-sized text appeared within {self.wait_ms} ms")
+        try:
+            await page.wait_for_load_state("networkidle", timeout=min(self.wait_ms, 2000))
+        except Exception:
+            rendering.notes.append("the network did not settle; captured as it was")
+        nav = request.meta.pop("navigation_response", None)
+        if nav is not None:
+            rendering.original_url = nav.url
+            rendering.original_status = nav.status
+            rendering.original_headers = {k.lower(): v for k, v in (await nav.all_headers()).items()}
+            try:
+                rendering.original_body = await nav.body()
+            except Exception as exc:
+                rendering.notes.append(f"the server's bytes were not available: {exc}")
+        if request.meta.get("role") == "document":
+            try:
+                rendering.screenshot = await page.screenshot(full_page=True, type="png", timeout=15_000)
+            except Exception as exc:
+                rendering.notes.append(f"no screenshot: {exc}")
+        return challenge, page.url, (await page.content()).encode("utf-8")
 
     async def _challenge(self, request, page) -> Challenge | None:
         """The challenge the page shows now, judged on its DOM and its latest navigation's answer.

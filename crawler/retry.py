@@ -107,9 +107,13 @@ class TransientRetryMiddleware:
                 self.refuses_plain.add(host)  # in trouble for plain clients only
             self.hosts.pop(host, None)  # well again
             return response
-        if host in self.refuses_plain and not browser:
+        if browser:
+            # A rendering holds an open page that only the render middleware closes: never rescheduled
+            # here (that leaked the page, and a few leaks fill the context's page slots for good).
+            return response
+        if host in self.refuses_plain:
             return response  # the render middleware takes it to the browser
-        if not browser and detect_challenge(response.status, _headers(response), response.body) is not None:
+        if detect_challenge(response.status, _headers(response), response.body) is not None:
             return response  # an anti-bot interstitial (often a 503): the browser, not waiting, may pass it
         trouble = self.hosts.setdefault(host, HostTrouble())
         trouble.failures += 1

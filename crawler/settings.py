@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from config import CrawlSettings
-from crawler.render import chromium_guard_args
+from crawler.pageguard import chromium_guard_args
 
 # Chromium on a closed network, as root in CI: no sandbox (no user namespaces there), and none of
 # the background traffic that would otherwise be refused at every start. The address guard's own
-# flags (crawler.render.chromium_guard_args) depend on the allow-list and are added per crawl.
+# flags (crawler.pageguard.chromium_guard_args) depend on the allow-list and are added per crawl.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",

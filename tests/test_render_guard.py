@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from archive.models import Snapshot, Version
 from crawler.demo.server import FixtureServer, Listener, Route
-from crawler.render import chromium_guard_args
+from crawler.pageguard import chromium_guard_args
 from tests.conftest import TEST_ALLOW, company
 from tests.pages import home_page
 from tests.test_render import POLICY_JS, ScriptSite, _app

@@ -7,6 +7,10 @@ TCP connections without ever answering, to prove that nothing was sent to an add
 
 Standard library only (``site.yaml`` is read with PyYAML, imported only by ``FixtureSite.from_dir``).
 Run ``python -m crawler.demo.server DIR [HOST]`` to browse a site directory by hand.
+
+One module on purpose, over ~400 lines: it is standard library only (a test or the demo imports it
+without the rest of the package), and its parts (sites, routes, the server, the listener) share one
+request model.
 """
 
 from __future__ import annotations
