@@ -1,4 +1,4 @@
-"""One crawl run, safe under cron: a lock, the campaign window, a summary, documented exit codes."""
+"""One crawl run, safe under cron: a lock, the campaign window, a summary, the exit codes of crawler/exits.py."""
 
 from __future__ import annotations
 
@@ -19,15 +19,9 @@ from archive.db import Database
 from archive.recorder import Recorder, storage_full
 from archive.runs import ATTENTION_RUNS, finish_run, needs_attention, start_run
 from config import Config
+from crawler.exits import EXIT_LOCKED, EXIT_OK, EXIT_SOME_FAILED, EXIT_STORAGE_FULL
 
 log = logging.getLogger("policy_archive.crawl")
-
-# Exit codes (documented in the README; cron wrappers rely on them).
-EXIT_OK = 0  # every capture succeeded, or nothing to do (outside every campaign window)
-EXIT_SOME_FAILED = 1  # the run completed, but some documents or homepages could not be captured
-EXIT_CONFIG = 2  # the config file is invalid (or the command line is)
-EXIT_LOCKED = 3  # another crawl holds the lock on this data directory
-EXIT_STORAGE_FULL = 4  # the disk filled up: the run stopped, what was archived before it is intact
 
 
 @dataclass

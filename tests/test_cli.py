@@ -170,3 +170,89 @@ def test_our_packages_resolve_to_this_repository():
     for name in ("config", "archive", "crawler", "spiders", "diffing"):
         module = importlib.import_module(name)
         assert os.path.dirname(os.path.dirname(module.__file__)) == str(REPO), name
+
+
+def test_help_speaks_to_a_researcher_and_lists_the_commands_and_exit_codes(archive):
+    result = archive.cli("--help")
+    assert result.code == 0, result.err
+    assert "`" not in result.out and "one small function" not in result.out and "calling the core" not in result.out
+    assert "policy documents" in result.out and "README.md" in result.out
+    for command in ("crawl", "documents", "show", "diff", "report", "evidence", "export", "serve", "verify",
+                    "detect-language"):
+        assert f"\n    {command} " in result.out, command
+    for code, meaning in ((EXIT_NOT_FOUND, "no such document"), (3, "another crawl is running")):
+        assert f"  {code}  {meaning}" in result.out
+
+
+COMMANDS = [["crawl"], ["check-config"], ["schedule"], ["demo"], ["documents"], ["show"], ["diff"], ["report"],
+            ["report", "coverage"], ["report", "changes"], ["evidence"], ["export"], ["export", "warc"], ["serve"],
+            ["runs"], ["verify"], ["backup"], ["reextract"], ["detect-language"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_without_markup(command, capsys):
+    from commands.cli import build_parser
+
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args([*command, "--help"])
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"usage: policy-archive {' '.join(command)} ") and "`" not in shown
+
+
+# Every option (or argument) that takes a date or a time, with a value that is none.
+BAD_DATES = [
+    (("evidence", "1", "{root}/e.zip", "--at", "31.07.2024"), "argument --at"),
+    (("evidence", "1", "{root}/e.zip", "--at", "2024-02-30"), "argument --at"),
+    (("export", "warc", "--since", "May 1", "{root}/a.warc.gz"), "argument --since"),
+    (("export", "warc", "--until", "2024-13-01", "{root}/a.warc.gz"), "argument --until"),
+    (("report", "changes", "--since", "yesterday"), "argument --since"),
+    (("report", "changes", "--until", "2024-07-31T25:00"), "argument --until"),
+    (("diff", "1", "2024-01-01", "last week"), "expected a date"),
+    (("crawl", "--today", "today"), "argument --today"),
+    (("schedule", "--at", "25:00"), "argument --at: expected a time of day HH:MM"),
+    (("schedule", "--at", "04:60"), "argument --at"),
+    (("schedule", "--at", "4pm"), "argument --at"),
+]
+
+
+@pytest.mark.parametrize("command, message", BAD_DATES, ids=[" ".join(c[:2]) + " " + c[-1] for c, _ in BAD_DATES])
+def test_a_bad_date_or_time_is_a_clean_command_line_error_even_under_python_O(archive, command, message):
+    archive.write_config([company("bank", "http://127.0.0.1:9/")])
+    args = [a.format(root=archive.root) for a in command]
+    # PYTHONOPTIMIZE strips assert statements: the check must not be one.
+    result = archive.cli(*args, env={"PYTHONOPTIMIZE": "1"}, timeout=60)
+    assert result.code == 2, result.out + result.err  # checked before the archive is even looked for (5)
+    assert message in result.err and "Traceback" not in result.err, result.err
+    assert not result.out  # no crontab line for 25:00, no report
+    assert sorted(p.name for p in archive.root.iterdir()) == ["companies.yaml"]  # nothing created
+
+
+def test_the_commands_return_named_exit_codes_from_one_place():
+    import ast
+
+    sources = [*sorted((REPO / "commands").glob("*.py")), REPO / "crawler" / "run.py", REPO / "crawler/demo/run.py"]
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            literal = (isinstance(node, ast.Return) and isinstance(node.value, ast.Constant)
+                       and isinstance(node.value.value, int) and not isinstance(node.value.value, bool))
+            assert not literal, f"{path.name}:{node.lineno} returns a bare exit code: use crawler/exits.py"
+            if isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                assert not any(n.startswith("EXIT_") for n in names), f"{path.name}:{node.lineno} defines {names}"
+
+
+def test_show_text_of_a_document_never_captured_whole_says_so(archive):
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/ru/privacy": "Политика конфиденциальности"})),
+        "/ru/privacy": Route(status=404, body="<h1>Not found</h1>"),
+    })
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        assert archive.crawl().code == 1  # the policy is linked but answers 404: a document with no version
+    shown = archive.cli("show", "/ru/privacy")
+    assert shown.code == 0 and "unavailable" in shown.out, shown.out + shown.err
+    latest = archive.cli("show", "/ru/privacy", "--text")
+    assert latest.code == EXIT_NOT_FOUND and "has no version yet" in latest.err, latest.err
+    assert "Traceback" not in latest.err

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from crawler.demo import demo_companies, start_demo_web
+from crawler.exits import EXIT_CONFIG, EXIT_OK, EXIT_SOME_FAILED
 
 MARKER = ".policy-archive-demo"
 
@@ -45,7 +46,7 @@ def run_demo(base_dir: Path, serve: bool = False) -> int:
     if data_dir.exists():
         if not (data_dir / MARKER).exists():
             print(f"policy-archive: {data_dir} exists and is not a demo archive; not touching it", file=sys.stderr)
-            return 2
+            return EXIT_CONFIG
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     (data_dir / MARKER).write_text("this folder is rebuilt by `policy-archive demo`\n")
@@ -70,8 +71,9 @@ def run_demo(base_dir: Path, serve: bool = False) -> int:
           f"  policy-archive --config {config} --data-dir {data_dir} show 1 --text\n"
           f"  policy-archive --config {config} --data-dir {data_dir} report coverage --format html --out coverage.html")
     # Some demo links are dead on purpose (exit code 1 = some documents failed); anything else is wrong.
-    code = 0 if first in (0, 1) and second in (0, 1) else max(first, second)
-    if code == 0 and serve and sys.stdout.isatty():
+    done = (EXIT_OK, EXIT_SOME_FAILED)
+    code = EXIT_OK if first in done and second in done else max(first, second)
+    if code == EXIT_OK and serve and sys.stdout.isatty():
         print("\n== The researchers' web UI on the demo archive: http://127.0.0.1:8000/ (Ctrl-C stops it)")
         sys.stdout.flush()
         try:
