@@ -36,7 +36,9 @@ from crawler.demo import start_demo_web
 from crawler.demo.run import write_demo_config
 from tests.conftest import REPO, Archive, db_url
 from tests.test_filedocs import fixture
-from web.app import SANDBOX_CSP, UI_CSP, create_app, on_site
+from web.app import create_app
+from web.context import SANDBOX_CSP, UI_CSP
+from web.guard import on_site
 
 # The README's screenshots: rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a test run
 # leaves the work tree clean; otherwise they go to a temporary folder and are still taken.
@@ -235,7 +237,7 @@ def test_reports_feeds_and_evidence_download(seeded, client):
     bundle = client.get(f"/document/{new.document_id}/evidence.zip?at={new.captured_at:%Y-%m-%dT%H:%M:%S}")
     assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/zip"
     assert any(n.endswith("MANIFEST.sha256") for n in zipfile.ZipFile(io.BytesIO(bundle.content)).namelist())
-    assert client.get(f"/document/{new.document_id}/evidence.zip?at=nonsense").status_code == 404
+    assert client.get(f"/document/{new.document_id}/evidence.zip?at=nonsense").status_code == 400
 
 
 def test_a_token_is_checked_on_every_request(seeded):

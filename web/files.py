@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 
 from starlette.requests import Request
@@ -14,9 +13,8 @@ from archive.queries import by_id
 from diffing.render_html import CSS as DIFF_CSS
 from exports.evidence import EvidenceError, build_evidence, zip_bytes
 from extraction.filedocs import pdf_page_png
-from web.app import SANDBOX_CSP, WebContext, not_found
+from web.context import MAX_PREVIEW_PAGES, SANDBOX_CSP, WebContext, not_found, when
 
-MAX_PREVIEW_PAGES = 30  # pages of a PDF drawn on its version page; the rest: download it
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
 _MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+(; ?charset=[a-z0-9_.:-]+)?", re.IGNORECASE)
 ARCHIVED_HEADERS = {"Content-Security-Policy": SANDBOX_CSP, "X-Frame-Options": "SAMEORIGIN",
@@ -62,12 +60,8 @@ def screenshot(request: Request, ctx: WebContext) -> Response:
 
 
 def evidence(request: Request, ctx: WebContext) -> Response:
-    at = None
-    if text := request.query_params.get("at"):
-        try:
-            at = datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
-        except ValueError:
-            return not_found(request, "at= is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
+    # As `evidence --at`: a bare date includes that whole day, an offset is converted to UTC.
+    at = when(request, "at", end=True)
     company_names = {c.id: c.name for c in ctx.cfg.companies}
     with ctx.session() as session:
         try:

@@ -12,43 +12,30 @@ from starlette.responses import Response
 from archive.blobs import BlobStore
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
-from archive.queries import by_id, list_documents
+from archive.queries import by_id, document_snapshots, document_versions, list_documents
 from archive.runs import ATTENTION_RUNS, needs_attention
+from archive.times import when_text
 from extraction.extract import sniff_kind
 from extraction.filedocs import pdf_page_count
 from reports.changes import recent_changes
 from reports.coverage import LANGUAGES, build_coverage
 from reports.render import sectors
-from web.app import WebContext, html, not_found
-from web.files import MAX_PREVIEW_PAGES
+from web.context import MAX_PREVIEW_PAGES, WebContext, campaign, html, not_found, when
 from web.timeline import timeline
 
 EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
 
 
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
-    except ValueError:
-        return None
-
-
-def _campaign(ctx: WebContext, name: str | None):
-    return next((c for c in ctx.cfg.campaigns if c.name == name), None) if name else None
-
-
 def overview(request: Request, ctx: WebContext) -> Response:
-    campaign = _campaign(ctx, request.query_params.get("campaign"))
-    since_text = request.query_params.get("since")
-    since = _date(since_text)
+    chosen = campaign(ctx, request.query_params.get("campaign"))
+    # As `report changes --since`: a bare date from the start of that day, an offset converted to UTC.
+    since = when(request, "since")
     if since is None:
         since = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)).replace(
             hour=0, minute=0, second=0, microsecond=0)
     with ctx.session() as session:
-        coverage, changed, attention = ctx.memo(session, ("overview", campaign and campaign.name, since), lambda: (
-            build_coverage(session, ctx.cfg, campaign),
+        coverage, changed, attention = ctx.memo(session, ("overview", chosen and chosen.name, since), lambda: (
+            build_coverage(session, ctx.cfg, chosen),
             {c["document_id"] for c in recent_changes(session, since=since)},
             needs_attention(session)))
     types = list(ctx.cfg.coverage.expected)
@@ -76,8 +63,8 @@ def overview(request: Request, ctx: WebContext) -> Response:
                          "depth": max(known) if known else None,
                          "easy": bool(known) and max(known) <= EASY_DEPTH and None not in depths})
     return html(request, "overview.html", coverage=coverage, rows=rows, types=types, languages=LANGUAGES,
-                campaign=campaign, since=since.date().isoformat(), changed=len(changed),
-                attention=attention, attention_runs=ATTENTION_RUNS)
+                campaign=chosen, since=when_text(since), since_day=since.date().isoformat(),
+                changed=len(changed), attention=attention, attention_runs=ATTENTION_RUNS)
 
 
 def company(request: Request, ctx: WebContext) -> Response:
@@ -104,11 +91,9 @@ def document(request: Request, ctx: WebContext) -> Response:
         doc = by_id(session, Document, request.path_params["document_id"])
         if doc is None:
             return not_found(request, "no such document")
-        versions = list(session.scalars(select(Version).where(Version.document_id == doc.id)
-                                        .order_by(Version.captured_at, Version.id)))
+        versions = document_versions(session, doc.id)
         effective = {v.id for v in effective_versions(session, doc.id)}
-        snapshots = list(session.scalars(select(Snapshot).where(Snapshot.document_id == doc.id)
-                                         .order_by(Snapshot.id)))
+        snapshots = document_snapshots(session, doc.id)
         siblings = list_documents(session, doc.company_id)
     languages = [d for d in siblings if d.doc_type == doc.doc_type and d.id != doc.id]
     failures = [s for s in snapshots if s.outcome == "failed"]
@@ -127,8 +112,7 @@ def version(request: Request, ctx: WebContext) -> Response:
         doc = session.get(Document, v.document_id)
         snap = session.get(Snapshot, v.snapshot_id)
         server = session.get(Snapshot, snap.parent_id) if snap is not None and snap.parent_id else None
-        others = list(session.scalars(select(Version).where(Version.document_id == v.document_id)
-                                      .order_by(Version.captured_at, Version.id)))
+        others = document_versions(session, v.document_id)
         translations = list(session.execute(
             select(Document.id, Document.language, func.max(Version.id))
             .join(Version, Version.document_id == Document.id)

@@ -15,7 +15,8 @@ from pathlib import Path
 import uvicorn
 
 from config import Config
-from web.app import LOOPBACK_HOSTS, create_app
+from web.app import create_app
+from web.context import LOOPBACK_HOSTS
 
 
 class TokenRequired(Exception):

@@ -15,9 +15,8 @@ from reports.coverage import build_coverage
 from reports.render import FORMATS as COVERAGE_FORMATS
 from reports.render import render_coverage
 from reports.render_changes import render_changes
-from web.app import SANDBOX_CSP, WebContext, html, not_found
+from web.context import SANDBOX_CSP, WebContext, campaign, html, not_found, when
 from web.feed import atom
-from web.pages import _campaign, _date
 
 CHANGES_FORMATS = ("json", "md", "html", "xlsx")
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",
@@ -71,7 +70,7 @@ def coverage_report(request: Request, ctx: WebContext) -> Response:
     if fmt not in COVERAGE_FORMATS:
         return not_found(request, f"coverage comes as {', '.join(COVERAGE_FORMATS)}")
     with ctx.session() as session:
-        data = build_coverage(session, ctx.cfg, _campaign(ctx, request.query_params.get("campaign")))
+        data = build_coverage(session, ctx.cfg, campaign(ctx, request.query_params.get("campaign")))
     return _download(render_coverage(data, fmt), fmt, "coverage")
 
 
@@ -79,10 +78,11 @@ def changes_report(request: Request, ctx: WebContext) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in CHANGES_FORMATS:
         return not_found(request, f"changes come as {', '.join(CHANGES_FORMATS)}")
+    # As `report changes --since/--until`: "until the 31st" includes the 31st.
+    since, until = when(request, "since"), when(request, "until", end=True)
     with ctx.session() as session:
-        data = build_changes(session, ctx.cfg, since=_date(request.query_params.get("since")),
-                             until=_date(request.query_params.get("until")),
-                             campaign=_campaign(ctx, request.query_params.get("campaign")),
+        data = build_changes(session, ctx.cfg, since=since, until=until,
+                             campaign=campaign(ctx, request.query_params.get("campaign")),
                              company=request.query_params.get("company") or None,
                              render_diffs=fmt in ("md", "html"))
     return _download(render_changes(data, fmt), fmt, "changes")
