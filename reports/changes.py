@@ -103,14 +103,16 @@ def _documents(session: Session, company: str | None) -> list[Document]:
 
 def build_changes(session: Session, cfg: Config, *, since: datetime | None = None, until: datetime | None = None,
                   campaign: Campaign | None = None, compare: Campaign | None = None, company: str | None = None,
-                  include_cosmetic: bool = False, render_diffs: bool = False) -> dict:
+                  include_cosmetic: bool = False, render_diffs: bool = False, now: datetime | None = None) -> dict:
     """Changes between ``since`` and ``until`` (or in a campaign's window, or between two campaigns).
-    ``render_diffs`` adds each change's diff as ``diff_text`` and ``diff_html`` (for md and html)."""
+    ``render_diffs`` adds each change's diff as ``diff_text`` and ``diff_html`` (for md and html).
+    ``generated_at`` is ``now`` (default: the current time); the xlsx is dated at it."""
+    generated_at = _iso(now or datetime.now(UTC))
     if campaign is not None and compare is None:
         since, until = _day_start(campaign.start), campaign_end(campaign)
     if compare is not None:
         assert campaign is not None
-        return _compare(session, cfg, campaign, compare, company, include_cosmetic, render_diffs)
+        return _compare(session, cfg, campaign, compare, company, include_cosmetic, render_diffs, generated_at)
     entries = []
     for doc in _documents(session, company):
         history = effective_versions(session, doc.id)
@@ -128,11 +130,11 @@ def build_changes(session: Session, cfg: Config, *, since: datetime | None = Non
                    if (c := _change(session, old, new, include_cosmetic, render_diffs))]
         entries.append(_document_entry(session, doc, inside, changes, status, since, cfg.vocabulary))
     return {"since": _iso(since), "until": _iso(until), "campaign": campaign.name if campaign else None,
-            "compare": None, "documents": entries}
+            "compare": None, "generated_at": generated_at, "documents": entries}
 
 
 def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaign, company: str | None,
-             include_cosmetic: bool, render_diffs: bool) -> dict:
+             include_cosmetic: bool, render_diffs: bool, generated_at: str | None) -> dict:
     """Per document, the version ``compare`` assessed against the one ``campaign`` assessed."""
     entries = []
     for doc in _documents(session, company):
@@ -149,7 +151,7 @@ def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaig
         entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end),
                                        cfg.vocabulary))
     return {"since": _iso(_day_start(compare.start)), "until": _iso(campaign_end(campaign) - timedelta(seconds=1)),
-            "campaign": campaign.name, "compare": compare.name, "documents": entries}
+            "campaign": campaign.name, "compare": compare.name, "generated_at": generated_at, "documents": entries}
 
 
 def recent_changes(session: Session, *, since: datetime | None = None, company: str | None = None,

@@ -19,11 +19,9 @@ Russian one when a company publishes many.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
@@ -33,21 +31,12 @@ from archive.records import ARCHIVE
 from config import Campaign, Company, Config
 
 LANGUAGES = ("kk", "ru", "en")
-_MARKER = re.compile(r"/(kz|kk|ru|en|qz|kaz|rus|eng)(?=/|$)", re.IGNORECASE)
-_QUERY_LANG = re.compile(r"(?i)\b(lang|language|locale|hl)=[a-z-]+")
 
 
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _pattern(url: str) -> str:
-    """The URL without its language markers: /kz/privacy and /ru/privacy share one."""
-    parts = urlsplit(url)
-    path = _MARKER.sub("", parts.path).rstrip("/") or "/"
-    return f"{parts.netloc}{path}?{_QUERY_LANG.sub('lang=*', parts.query)}"
 
 
 @dataclass
@@ -183,7 +172,7 @@ def _expected_row(name: str, types: list[str], observed: list[Observed], company
                     families.join(o.doc.url, source)
         patterns: dict[str, str] = {}
         for o in good:
-            first = patterns.setdefault(_pattern(o.doc.url), o.doc.url)
+            first = patterns.setdefault(cfg.vocabulary.without_language_marker(o.doc.url), o.doc.url)
             families.join(o.doc.url, first)
         slotted = []
         for o in good:

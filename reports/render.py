@@ -1,7 +1,8 @@
 """The coverage report in the formats the rating team reads: JSON, CSV, Markdown, one HTML page, XLSX.
 
 Every renderer takes the plain dict that ``reports.coverage.build_coverage`` returns and
-gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``generated_at``).
+gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``generated_at``, see
+``reports.xlsx``). The HTML page is ``reports/templates/coverage.html``; Markdown is escaped by hand here.
 Order is the data's: sectors in the order their first company appears, companies and documents as
 given. Titles, link texts, URLs and failure details come from the web: they are escaped in HTML and in
 Markdown (a page's ``<script>`` or ``[x](javascript:…)`` stays text) and never become Excel formulas.
@@ -13,11 +14,10 @@ import csv
 import io
 import json
 import re
-import zipfile
 from collections import defaultdict
-from datetime import datetime
-from html import escape
 from urllib.parse import urlsplit
+
+from reports.templating import render_page
 
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 BINARY_FORMATS = frozenset({"xlsx"})
@@ -245,129 +245,28 @@ def _markdown(data: dict) -> bytes:
     return "\n".join(lines).encode()
 
 
-# ---- html --------------------------------------------------------------------------------------------------
+# ---- html (reports/templates/coverage.html) ----------------------------------------------------------------
 
-_CSS = """
-body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d1d1f;margin:0 auto;
- max-width:1280px;padding:16px 24px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:2px solid #444}
-.meta{color:#555;margin:0 0 10px}nav a{margin-right:12px}
-.legend{display:flex;flex-wrap:wrap;gap:6px 14px;padding:0;margin:10px 0;list-style:none;font-size:.9em}
-.legend span{display:inline-block;padding:1px 6px;border:1px solid #bbb;border-radius:3px}
-table{border-collapse:collapse;width:100%}
-th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;text-align:left}
-thead th{background:#eee}tbody.company{break-inside:avoid}th.company{background:#fafafa;font-weight:600}
-th.company small,td small{display:block;font-weight:normal;color:#555;font-size:.85em}
-table{table-layout:fixed}thead th:nth-child(1){width:20%}thead th:nth-child(2){width:14%}
-thead th:nth-child(3){width:9%}thead th:nth-child(4){width:6%}
-.f1a{font-weight:600;text-align:center}.f1a-yes,.lang-full{background:#cdeccd}
-.f1a-partial,.lang-incomplete{background:#ffe2a8}.f1a-no,.lang-missing{background:#f5c2c2}
-.lang-optional{background:#f3f3f3;color:#888}.status-unavailable{color:#8a4b00;font-weight:600}
-.status-not-found{color:#a10000;font-weight:600}.nothing{background:#f5c2c2}
-a{color:#0b57a4;overflow-wrap:anywhere}.notes{font-size:.9em;color:#333}
-@page{size:A4 landscape;margin:12mm}
-@media print{body{max-width:none;padding:0;font-size:10px}nav{display:none}h2{break-after:avoid}
- a{color:inherit;text-decoration:none}
- *{-webkit-print-color-adjust:exact;print-color-adjust:exact}thead{display:table-header-group}
- a.doc::after{content:" " attr(href);display:block;font-size:.7em;color:#555;word-break:break-all}}
-"""
 _LEGEND = [("f1a-yes", "F1a.2 yes: every required language in full"), ("f1a-partial", "partial: some"),
            ("f1a-no", "no: none"), ("lang-full", "✓ version in full"),
            ("lang-incomplete", "½ incomplete: share of its text in its own language"),
            ("lang-missing", "— required language missing"), ("lang-optional", "— not required, not found")]
 
 
-def _e(text) -> str:
-    return escape(str(text), quote=True)
-
-
-def _link(url: str, label: str, *, css: str = "", title: str | None = None, lang: str | None = None) -> str:
-    """An anchor for http(s) URLs only: anything else (javascript:, data:) is shown as inert text."""
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        return f"{_e(label)} <code>{_e(url)}</code>"
-    attrs = f' class="{css}"' if css else ""
-    attrs += f' title="{_e(title)}"' if title else ""
-    attrs += f' hreflang="{_e(lang)}"' if lang else ""
-    return f'<a href="{_e(url)}" rel="noreferrer"{attrs}>{_e(label)}</a>'
-
-
-def _html_parts(parts: list) -> str:
-    return "".join(_link(p[1], p[1]) if isinstance(p, tuple) else _e(p) for p in parts)
-
-
-def _html_company(company: dict, langs: list[str]) -> list[str]:
-    crawl = company["crawl"]
-    crawled = (f"crawled {_when(crawl['last_crawled'])}, {crawl['pages_visited']} pages, ≤ {crawl['max_depth']} "
-               "clicks" if crawl.get("last_crawled") else "not crawled in this period")
-    head = (f'<th class="company" scope="rowgroup" rowspan="{max(len(company["documents"]), 1)}">'
-            f'{_e(company["name"])}<small>{_link(company["homepage"], company["homepage"])}</small>'
-            f'<small>{_e(crawled)}</small><small>requires {_e(", ".join(company["required_languages"]))}</small></th>')
-    out = ['<tbody class="company">']
-    for i, doc in enumerate(company["documents"] or [None]):
-        if doc is None:
-            out.append(f'<tr>{head}<td colspan="{3 + len(langs)}">no documents expected</td></tr>')
-            continue
-        status = doc["status"].replace("_", "-")
-        found = f"<small>{_e(_types_found(doc))}</small>" if _types_found(doc) else ""
-        cells = [head if i == 0 else "", f"<td>{_e(doc['type'])}{found}</td>",
-                 f'<td class="status status-{status}">{_e(doc["status"].replace("_", " "))}</td>',
-                 f'<td class="f1a f1a-{_e(doc["f1a"])}">{_e(doc["f1a"])}</td>']
-        if not doc["languages"] and doc["status"] != "available":
-            why = (_html_parts(_where_we_looked(company)) if doc["status"] == "not_found"
-                   else _e(doc.get("failure") or "the last capture failed"))
-            cells.append(f'<td class="nothing" colspan="{len(langs)}">{why}</td>')
-        else:
-            cells += [_html_language(company, doc, lang) for lang in langs]
-        out.append(f'<tr class="status-row-{status}">{"".join(cells)}</tr>')
-    return out + ["</tbody>"]
-
-
-def _html_language(company: dict, doc: dict, lang: str) -> str:
-    notes = "".join(f"<small>{_link(m['url'], f'{lang} URL')}: {_e(_text_language(m['text_language']))}</small>"
-                    for m in doc["mismatches"] if m["url_language"] == lang)
-    entry = doc["languages"].get(lang)
-    if entry is None:
-        css, what = ("lang-missing", "required, not found") if lang in company["required_languages"] else (
-            "lang-optional", "not required, not found")
-        return f'<td class="lang {css}" title="{what}">—{notes}</td>'
-    css = "lang-incomplete" if entry.get("incomplete") else "lang-full"
-    title = entry.get("title") or entry["url"]
-    return (f'<td class="lang {css}">{_link(entry["url"], _cell(entry), css="doc", title=title, lang=lang)}'
-            f'<small>{_e(_when(entry.get("captured_at")))}</small>{notes}</td>')
-
-
 def _html(data: dict) -> bytes:
     scope, generated = _heading(data)
-    langs = _languages(data)
-    groups = sectors(data)
-    page = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-            # Defence in depth: even if something slipped through escaping, nothing could run or load.
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
-            '<meta name="referrer" content="no-referrer">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(TITLE)} · {_e(scope)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-            f"<header><h1>{_e(TITLE)}</h1>", f'<p class="meta">{_e(scope)} · {_e(generated)} · '
-            f'{len(data["companies"])} companies in {len(groups)} sectors</p>',
-            "<nav>" + "".join(f'<a href="#sector-{i}">{_e(s)}</a>' for i, (s, _) in enumerate(groups, 1)) + "</nav>",
-            '<ul class="legend">' + "".join(f'<li><span class="{c}">{_e(t)}</span></li>' for c, t in _LEGEND)
-            + "<li>dN: clicks from the homepage (d?: unknown)</li></ul></header>", "<main>"]
-    for i, (sector, companies) in enumerate(groups, 1):
-        page += [f'<section class="sector" id="sector-{i}">', f"<h2>{_e(sector)}</h2>", '<table class="matrix">',
-                 "<thead><tr><th>Company</th><th>Document</th><th>Status</th><th>F1a.2</th>"
-                 + "".join(f'<th><abbr title="{_e(LANGUAGE_NAMES.get(la, la))}">{_e(la)}</abbr></th>' for la in langs)
-                 + "</tr></thead>"]
+    sections = []
+    for sector, companies in sectors(data):
         notes = []
         for company in companies:
-            page += _html_company(company, langs)
             notes += [n for doc in company["documents"] for n in _notes(company, doc, in_matrix=True)]
             if archive := _archive_note(company):
                 notes.append(archive)
-        page.append("</table>")
-        if notes:
-            page.append('<ul class="notes">' + "".join(f"<li>{_html_parts(n)}</li>" for n in notes) + "</ul>")
-        page.append("</section>")
-    page += ["</main>", "</body>", "</html>", ""]
-    return "\n".join(page).encode()
+        sections.append({"name": sector, "companies": companies, "notes": notes})
+    return render_page("coverage.html", title=TITLE, scope=scope, generated=generated, sections=sections,
+                       companies=len(data["companies"]), langs=_languages(data), legend=_LEGEND,
+                       language_names=LANGUAGE_NAMES, when=_when, cell=_cell, types_found=_types_found,
+                       text_language=_text_language, where_we_looked=_where_we_looked)
 
 
 # ---- xlsx --------------------------------------------------------------------------------------------------
@@ -391,19 +290,17 @@ def sheet_title(sector: str, taken: set[str]) -> str:
 
 def _xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
+
+    from reports.xlsx import cell_text, keep_text, report_date, save_workbook  # openpyxl: only when asked for
 
     scope, generated = _heading(data)
-    stamp = _stamp(data["generated_at"])
     wb = Workbook()
     wb.remove(wb.active)
     props = wb.properties
     props.creator = props.lastModifiedBy = "policy-archive"
     props.title, props.subject, props.description = TITLE, scope, f"{scope}; {generated}"
-    props.created = props.modified = stamp
     rows = coverage_rows(data)
     taken: set[str] = set()
     bold = Font(bold=True)
@@ -420,13 +317,8 @@ def _xlsx(data: dict) -> bytes:
         for cell in ws[header]:
             cell.font = bold
         for row in (r for r in rows if r["sector"] == sector):
-            # No control characters (openpyxl would refuse the file), and text from the web stays text:
-            # no formula from a leading "=".
-            ws.append([ILLEGAL_CHARACTERS_RE.sub("", row[c]) if isinstance(row[c], str) else row[c]
-                       for c in CSV_COLUMNS])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
+            ws.append([cell_text(row[c]) for c in CSV_COLUMNS])
+            keep_text(ws[ws.max_row])
             share, f1a = ws.cell(ws.max_row, CSV_COLUMNS.index("share") + 1), ws.cell(ws.max_row, f1a_column)
             share.number_format = "0%"
             if f1a.value in _FILLS:
@@ -435,26 +327,4 @@ def _xlsx(data: dict) -> bytes:
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(CSV_COLUMNS))}{ws.max_row}"
         for i, column in enumerate(CSV_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = _WIDTHS[column]
-    raw = io.BytesIO()
-    # ExcelWriter, not Workbook.save: save() stamps docProps "modified" with the current time.
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    return _restamp(raw.getvalue(), stamp)
-
-
-def _stamp(generated_at: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        return datetime(1980, 1, 1)
-    return max(moment.replace(tzinfo=None, microsecond=0), datetime(1980, 1, 1))  # zip dates start in 1980
-
-
-def _restamp(xlsx: bytes, stamp: datetime) -> bytes:
-    """The same zip with every entry dated ``stamp``: zipfile dates entries at the current second."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    return save_workbook(wb, report_date(data.get("generated_at")))

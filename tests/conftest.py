@@ -247,9 +247,9 @@ def _well_formed(body: bytes, fmt: str, what: str, *, csv_columns=None, names=()
 
 
 def _html_escape(text: str) -> str:
-    from html import escape
+    from markupsafe import escape  # as the Jinja2 report templates escape (" is &#34;, not &quot;)
 
-    return escape(text, quote=True)
+    return str(escape(text))
 
 
 def markdown_is_inert(text: str, where: str) -> None:

@@ -172,6 +172,9 @@ def test_campaign_compare_reports_what_changed_since_last_year(archive):
         assert out.code == 0 and "пять" in out.out
     xlsx = archive.cli("report", "changes", "--format", "xlsx", "--out", str(archive.root / "c.xlsx"))
     assert xlsx.code == 0 and (archive.root / "c.xlsx").read_bytes()[:2] == b"PK"
+    # Every change report says when it was made (to the second, UTC): its xlsx is dated then (tests/test_xlsx.py).
+    for made in (report, in_window):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", made["generated_at"])
 
 
 def test_change_summaries_missing_from_the_table_are_computed_and_kept(archive):

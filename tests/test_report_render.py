@@ -397,3 +397,61 @@ def test_the_cli_reports_a_company_never_crawled_in_the_campaign(archive):
     written = archive.cli("report", "coverage", "--format", "xlsx", "--out", str(out))
     assert written.code == 0 and f"{out}: coverage of 1 company, the archive as it stands" in written.out
     assert openpyxl.load_workbook(out).sheetnames == ["FinTech"]
+
+
+def test_the_change_report_html_shows_each_document_its_notes_and_diffs():
+    data = _changes("https://bank.kz/terms", "http_404: Not Found", "", ["5.1."])
+    gone = copy.deepcopy(data["documents"][0])
+    data["documents"][0].update(status="available", unavailable_since=None, failure=None, new=True)
+    data["documents"][0]["changes"][0]["diff_html"] = '<p>5.1. <del>пять</del> <ins>три</ins> года</p>'
+    quiet = {**copy.deepcopy(gone), "url": "https://bank.kz/quiet", "status": "available", "changes": []}
+    gone.update(url="javascript:alert(1)", changes=[], unavailable_since=None)
+    data["documents"] += [quiet, gone]
+    raw = render_changes(data, "html")
+    html_is_balanced_and_inert(raw.decode(), "changes html")
+    doc = lxml.html.document_fromstring(raw)
+    assert doc.xpath("//title/text()") == doc.xpath("//h1/text()") == ["Changes: the beginning → now"]
+    assert doc.xpath("//style/text()") and not doc.xpath("//script | //link | //img | //@src")
+    new, old = doc.xpath("//section")  # the document with nothing to report is left out
+    assert new.xpath("h2/text()") == ["bank · terms_of_service [ru]"]
+    assert new.xpath("p[@class='meta']/a/@href") == ["https://bank.kz/terms"]
+    assert new.xpath("p/span[@class='new']/text()") == ["new"] and "first seen 2024-05-01T00:00:00Z" in raw.decode()
+    change = new.xpath("div[@class='change substantive']")[0]
+    assert change.xpath("p[@class='meta']")[0].text_content() == (
+        "substantive: version 1 (2024-05-01T00:00:00Z) → 2 (2024-06-01T00:00:00Z), +3 / −0 words")
+    assert change.xpath("p/del/text()") == ["пять"] and change.xpath("p/ins/text()") == ["три"]  # the diff's markup
+    # An unset date prints as nothing, never "None"; a URL that is not http(s) is text, not a link.
+    assert old.xpath("p/span[@class='status-unavailable']/text()") == ["unavailable since "]
+    assert old.xpath("p[@class='meta']/text()") == ["javascript:alert(1)"] and "None" not in raw.decode()
+    empty = render_changes({**data, "documents": [quiet]}, "html")
+    assert lxml.html.document_fromstring(empty).xpath("//body/p/text()") == ["No changes in this period."]
+
+
+def test_quotes_in_names_and_urls_stay_text_and_attributes_stay_whole():
+    name = 'ТОО "Бургер" O\'Brien & <Co>'
+    data = sample()
+    data["companies"][4]["name"] = name
+    data["companies"][4]["documents"][0]["languages"]["kk"]["title"] = 'say "hi" onclick=\'x\''
+    _, doc = _html(data)
+    assert doc.xpath("//th[@class='company']/text()")[-1] == name
+    assert doc.xpath("//a[@href='https://bazar.kz/kk/terms']/@title") == ['say "hi" onclick=\'x\'']
+    assert not doc.xpath("//@onclick")
+    changes = _changes('https://bank.kz/a"b', "x", "", [])
+    changes["documents"][0]["company"] = name
+    page = lxml.html.document_fromstring(render_changes(changes, "html"))
+    assert page.xpath("//h2/text()") == [f"{name} · terms_of_service [ru]"]
+    assert page.xpath("//p[@class='meta']/a/@href") == ['https://bank.kz/a"b']
+
+
+def test_the_report_templates_ship_with_the_package():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    from tests.conftest import REPO
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["reports"]
+    templates = Path(REPO / "reports" / "templates")
+    files = [p.relative_to(templates.parent).as_posix() for p in templates.iterdir()]
+    assert {"templates/coverage.html", "templates/coverage.css", "templates/changes.html"} <= set(files)
+    assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
