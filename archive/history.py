@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, defer
 from archive.blobs import BlobStore
 from archive.changelog import effective
 from archive.models import Document, Snapshot, Version
+from archive.queries import document_versions
 from config import Campaign
 from diffing.normalise import text_hash
 from extraction.extract import extract
@@ -25,12 +26,6 @@ from language.detect import DETECTOR, document_language
 # Extraction failures that a better extractor may overcome (not the server's fault).
 REEXTRACTABLE = frozenset({"no_text", "not_text", "scanned", "pdf_error", "pdf_timeout", "pdf_too_large",
                            "docx_error", "docx_timeout", "docx_too_large", "unsupported_type", "soft_404"})
-
-
-def versions_of(session: Session, document_id: int) -> list[Version]:
-    """All versions in the order the company made them (technical ones right after their source)."""
-    return list(session.scalars(
-        select(Version).where(Version.document_id == document_id).order_by(Version.captured_at, Version.id)))
 
 
 def effective_versions(session: Session, document_id: int) -> list[Version]:
@@ -104,7 +99,7 @@ def reextract(session: Session, blobs: BlobStore, soft_404_phrases: tuple[str, .
     for document_id in list(session.scalars(query)):
         stats.documents += 1
         latest_text: dict[int, str] = {}  # snapshot id -> text hash of the newest version from it
-        for version in versions_of(session, document_id):
+        for version in document_versions(session, document_id):
             latest_text[version.snapshot_id] = version.text_sha256
         for snap in list(_sources(session, document_id)):
             stats.snapshots += 1

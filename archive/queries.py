@@ -113,9 +113,19 @@ def find_document(session: Session, ref: str) -> Document | None:
 
 
 def document_versions(session: Session, document_id: int) -> list[Version]:
-    return list(
-        session.scalars(select(Version).where(Version.document_id == document_id).order_by(Version.id))
-    )
+    """A document's versions, oldest first: in the order the company published them (``captured_at``),
+    a technical re-extraction right after the version it improves on (same time, higher id). Every
+    listing of versions uses this order; id order alone would put a late re-extraction of an old
+    snapshot after newer texts."""
+    return list(session.scalars(
+        select(Version).where(Version.document_id == document_id).order_by(Version.captured_at, Version.id)))
+
+
+def latest_version(session: Session, document_id: int) -> Version | None:
+    """The last of ``document_versions``: the newest text, without loading the others."""
+    return session.scalars(
+        select(Version).where(Version.document_id == document_id)
+        .order_by(Version.captured_at.desc(), Version.id.desc()).limit(1)).first()
 
 
 def document_snapshots(session: Session, document_id: int) -> list[Snapshot]:

@@ -30,7 +30,7 @@ from archive.blobs import BlobStore
 from archive.changelog import keep_change_summary
 from archive.db import Database
 from archive.models import Document, Snapshot, Version
-from archive.queries import LastBody, last_bodies
+from archive.queries import LastBody, last_bodies, latest_version
 from archive.records import DOCUMENT, HOME, RENDERED, Capture
 from config.editions import StatedDate
 from diffing.normalise import text_hash
@@ -152,9 +152,7 @@ class Recorder:
         # The version keeps the text as extracted; only the comparison uses the normalised form.
         text = ex.text
         digest = text_hash(text)
-        last_version = self.session.scalars(
-            select(Version).where(Version.document_id == doc.id).order_by(Version.id.desc()).limit(1)
-        ).first()
+        last_version = latest_version(self.session, doc.id)
         if ex.title:
             doc.title = ex.title
         if last_version is not None and last_version.text_sha256 == digest:

@@ -81,7 +81,7 @@ def _fold(text: str) -> str:
 
 
 def _alternation(stems: Iterable[tuple[str, bool]]) -> str:
-    """A regex for words given as (stem, exact) pairs (``config.vocabulary.stem``): an exact word ends
+    """A regex for words given as (stem, exact) pairs (``config.matching.stem``): an exact word ends
     there, a stem takes any ending."""
     parts = sorted({re.escape(s) + (r"(?![^\W\d_])" if exact else r"[^\W\d_]*") for s, exact in stems},
                    key=len, reverse=True)

@@ -8,24 +8,22 @@ validation error's location is mapped back to the nearest line the node tree kno
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from config.messages import Loc, message, show
 from config.model import Config
 from config.vocabulary import Vocabulary
 
 PACKAGED_CONFIG = Path(__file__).with_name("companies.yaml")
 PACKAGED_VOCABULARY = Path(__file__).with_name("vocabulary.yaml")
-
-Loc = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -148,103 +146,7 @@ def _map_lines(node: yaml.Node, path: Loc, doc: _Document) -> None:
             _map_lines(item, (*path, i), doc)
 
 
-# --- turning pydantic errors into plain words --------------------------------------------------------
-
-_DATE = "expected a date such as 2024-05-01"
-_MAPPING = "expected a mapping ('key: value' lines)"
-_EXPECTED = {
-    **dict.fromkeys(("string_type",), "expected text"),
-    **dict.fromkeys(("int_type", "int_parsing", "int_from_float"), "expected a whole number"),
-    **dict.fromkeys(("float_type", "float_parsing"), "expected a number"),
-    **dict.fromkeys(("bool_type", "bool_parsing"), "expected true or false"),
-    **dict.fromkeys(("list_type",), "expected a list (lines starting with '- ')"),
-    **dict.fromkeys(("dict_type", "model_type", "model_attributes_type"), _MAPPING),
-    **dict.fromkeys(("date_type", "date_parsing", "date_from_datetime_parsing"), _DATE),
-    "date_from_datetime_inexact": f"{_DATE}, without a time",
-}
-_LIMITS = {
-    "greater_than_equal": ("ge", "at least"),
-    "greater_than": ("gt", "more than"),
-    "less_than_equal": ("le", "at most"),
-    "less_than": ("lt", "less than"),
-}
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "...'"
-
-
-def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f", did you mean '{close[0]}'?" if close else ""
-
-
-def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """The model class that validates the value at `loc`, by walking the annotations from `root`."""
-    t: Any = root
-    for part in loc:
-        t = _unwrap(t)
-        if isinstance(t, type) and issubclass(t, BaseModel) and part in t.model_fields:
-            t = t.model_fields[part].annotation
-        elif get_origin(t) is list and isinstance(part, int):
-            t = get_args(t)[0]
-        else:
-            return None
-    t = _unwrap(t)
-    return t if isinstance(t, type) and issubclass(t, BaseModel) else None
-
-
-def _unwrap(t: Any) -> Any:
-    while True:
-        args = [a for a in get_args(t) if a is not type(None)]
-        if get_origin(t) is Union or type(t).__name__ == "UnionType":
-            t = args[0]
-        elif hasattr(t, "__metadata__"):  # Annotated
-            t = get_args(t)[0]
-        else:
-            return t
-
-
-def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        name = str(err["loc"][-1])
-        model = _model_at(root, err["loc"][:-1])
-        options = list(model.model_fields) if model else []
-        listing = f" (expected one of: {', '.join(options)})" if options else ""
-        return f"unknown field '{name}'{_suggest(name, options)}{listing}"
-    if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error", err["msg"]))
-    if kind == "literal_error":
-        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        hint = _suggest(str(value), options) if isinstance(value, str) else ""
-        return f"expected one of: {', '.join(options)}; got {_show(value)}{hint}"
-    if kind in _EXPECTED:
-        detail = f" ({ctx['error']})" if kind.startswith("date") and ctx.get("error") else ""
-        return f"{_EXPECTED[kind]}, got {_show(value)}{detail}"
-    if kind == "string_too_short":
-        shortest = ctx.get("min_length", 1)
-        if shortest <= 1 or not value:
-            return "must not be empty" + (f" (at least {shortest} characters)" if shortest > 1 else "")
-        # The length only: the value may be a secret (web.token) and is not echoed.
-        return f"must be at least {shortest} characters long, got {len(value)}"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length', 1)} item(s)"
-    if kind in _LIMITS:
-        key, words = _LIMITS[kind]
-        return f"must be {words} {ctx.get(key)}, got {_show(value)}"
-    return err["msg"]
+# --- pydantic errors at their lines (the words: config/messages.py) -----------------------------------
 
 
 def _problems(doc: _Document, error: ValidationError, root: type[BaseModel], skip: set[str]) -> list[Problem]:
@@ -257,9 +159,9 @@ def _problems(doc: _Document, error: ValidationError, root: type[BaseModel], ski
         if "index" in ctx and "field" in ctx:  # list-level checks point at the offending item
             loc = (*loc, ctx["index"], ctx["field"])
         if err["type"] == "missing":  # the missing key has no line; its parent mapping does
-            out.append(Problem(doc.file, doc.line(loc[:-1]), field_name(loc), _message(err, root)))
+            out.append(Problem(doc.file, doc.line(loc[:-1]), field_name(loc), message(err, root)))
         else:
-            out.append(doc.problem(loc, _message(err, root)))
+            out.append(doc.problem(loc, message(err, root)))
     return out
 
 
@@ -268,7 +170,7 @@ def _top_level(doc: _Document, expected: str) -> Problem | None:
         return Problem(doc.file, None, "", f"the file is empty; expected {expected}")
     if not isinstance(doc.data, dict):
         return Problem(
-            doc.file, doc.line(()), "", f"expected {expected} at the top level, got {_show(doc.data)}"
+            doc.file, doc.line(()), "", f"expected {expected} at the top level, got {show(doc.data)}"
         )
     return None
 
@@ -354,7 +256,7 @@ def _load(path: Path) -> tuple[Config | None, list[Problem]]:
         problems.append(
             doc.problem(
                 ("vocabulary",),
-                f"expected the path of a vocabulary file such as vocabulary.yaml, got {_show(ref)}",
+                f"expected the path of a vocabulary file such as vocabulary.yaml, got {show(ref)}",
             )
         )
     else:

@@ -184,12 +184,6 @@ class Company(StrictModel):
         return [self.homepage, *self.extra_homepages]
 
 
-def _packaged_vocabulary() -> Vocabulary:
-    from config.loader import default_vocabulary  # late import: the loader imports this module
-
-    return default_vocabulary()
-
-
 def _default_expected() -> dict[str, list[DocType]]:
     # In Kazakhstan the terms are often a public offer, and the privacy policy a personal-data policy.
     return {"terms": ["terms_of_service", "public_offer"], "privacy_policy": ["privacy_policy", "personal_data_policy"]}
@@ -221,7 +215,9 @@ class Config(StrictModel):
     web: WebSettings = Field(default_factory=WebSettings)
     campaigns: list[Campaign]
     companies: list[Company]
-    vocabulary: Vocabulary = Field(default_factory=_packaged_vocabulary, repr=False)
+    # Required here, supplied by config/loader.py (the packaged vocabulary.yaml when the YAML names none):
+    # a default that read YAML would make this model depend on its own loader.
+    vocabulary: Vocabulary = Field(repr=False)
 
     # The custom errors carry the offending item's index so the loader can point at its line.
     @field_validator("companies")

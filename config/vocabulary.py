@@ -3,37 +3,13 @@ Kazakhstani sites, and the phrases of change notices (read by language/notices.p
 
 The phrases themselves are data (config/vocabulary.yaml), so researchers can add the names companies
 actually use without touching code. This module validates that data and turns it into matchers that are
-compiled once at load time, because the crawler asks them about every link of every page.
-
-Text matching rule (link texts, titles)
----------------------------------------
-Text and phrases are normalised the same way: NFKC, casefold, "ё" -> "е", and split into words of letters
-and digits (punctuation and whitespace only separate words). A phrase matches when its words appear
-consecutively in the text, each text word matched against the phrase word like this:
-
-* phrase words of 1-3 letters ("на", "о", "of", "use") must be equal;
-* words of 4-5 letters ("terms", "шарт", "жария") must be a prefix of the text word;
-* longer words are cut to a stem: the word minus its last three letters, but never below five letters
-  ("политика" -> "полит", "конфиденциальности" -> "конфиденциальн", "персональных" -> "персональ"),
-  and the stem must be a prefix of the text word.
-
-So "Ознакомьтесь с политикой конфиденциальности" matches "политика конфиденциальности", and Kazakh
-suffixes ("саясатымен", "келісімі") are absorbed the same way. Cutting three letters rather than keeping a
-fixed five keeps long stems specific ("персональ" does not match "персонал", staff). Of several matches the
-one with the most words wins, then the longest, then the last in the text: "согласие на обработку
-персональных данных" (consent) beats "персональных данных" (personal-data policy) inside it.
-
-URL matching: the path and query are percent-decoded and split into tokens on anything that is not a letter
-or digit ("/docs/public_offer.pdf" -> docs, public, offer, pdf); slug terms match as whole, consecutive
-tokens, so "offer" would not match "offers". Text phrases are tried on the same tokens too, which covers
-Cyrillic slugs ("/политика-конфиденциальности").
+compiled once at load time, because the crawler asks them about every link of every page. How a phrase
+matches a text or a URL (words, stems, the most specific phrase) is config/matching.py.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -42,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, create_
 
 from config.dates import DateFinder
 from config.editions import DAY, YEAR, EditionFinder, StatedDate
+from config.matching import MAX_TEXT, Matcher, best_of, stem, url_words, words
 
 DOC_TYPES = (
     "terms_of_service",
@@ -71,10 +48,7 @@ Language = Literal["kk", "ru", "en"]
 _LANG_QUERY_KEYS = frozenset({"lang", "language", "locale", "lng", "hl", "l", "lan", "ln"})
 # A link to a file is a document, never a page that lists documents.
 _FILE_PATH = re.compile(r"\.(pdf|docx?|rtf|odt|xlsx?|zip|rar|txt)$", re.IGNORECASE)
-_WORD = re.compile(r"[^\W_]+")
 _LOCALE = re.compile(r"([a-z]{2,3})[-_][a-z]{2}")
-# Beyond this a "link text" is page content, not a name; matching it would only add noise and time.
-_MAX_TEXT = 2000
 
 
 class StrictModel(BaseModel):
@@ -84,20 +58,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
-def words(text: str) -> list[str]:
-    """The normalised words of a text (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text[:_MAX_TEXT]).casefold().replace("ё", "е")
-    return _WORD.findall(text)
-
-
-def _url_words(url: str) -> list[str]:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
-    return words(unquote(parts.path + " " + parts.query))
-
-
 def _has_words(value: str) -> str:
     if not words(value):
         raise ValueError(f"expected a phrase with at least one letter or digit, got {value!r}")
@@ -105,49 +65,6 @@ def _has_words(value: str) -> str:
 
 
 Phrase = Annotated[str, AfterValidator(_has_words)]
-
-
-def stem(word: str) -> tuple[str, bool]:
-    """(stem, exact) for one phrase word; the rule is in the module docstring."""
-    if len(word) <= 3:
-        return word, True
-    if len(word) <= 5:
-        return word, False
-    return word[: max(5, len(word) - 3)], False
-
-
-class _Matcher:
-    """The most specific of many phrases found in a list of words."""
-
-    def __init__(self, entries: list[tuple[str, str]], *, stems: bool):
-        # Phrases are indexed by the first two letters of their first word, so a text word is only
-        # compared with the few phrases that can start at it.
-        self._index: dict[str, list[tuple[tuple[tuple[str, bool], ...], str, int]]] = defaultdict(list)
-        for label, phrase in entries:
-            ws = words(phrase)
-            pattern = tuple(stem(w) if stems else (w, True) for w in ws)
-            self._index[pattern[0][0][:2]].append((pattern, label, sum(map(len, ws))))
-
-    def best(self, ws: list[str]) -> tuple[tuple[int, int, int], str] | None:
-        found = None
-        for i, first in enumerate(ws):
-            for pattern, label, size in self._index.get(first[:2], ()):
-                n = len(pattern)
-                if i + n > len(ws):
-                    continue
-                if all(
-                    w == stem if exact else w.startswith(stem)
-                    for w, (stem, exact) in zip(ws[i : i + n], pattern, strict=True)
-                ):
-                    rank = (n, size, i)
-                    if found is None or rank > found[0]:
-                        found = (rank, label)
-        return found
-
-
-def _best(*found: tuple[tuple[int, int, int], str] | None) -> str | None:
-    hits = [f for f in found if f is not None]
-    return max(hits)[1] if hits else None
 
 
 class PhraseSet(StrictModel):
@@ -259,6 +176,12 @@ class NoticePhrases(StrictModel):
     abbreviations: list[Phrase] = []
 
 
+def _blank_language(pair: str) -> str:
+    """``lang=kz`` -> ``lang=*``; other query parameters as they were."""
+    key, sep, _ = pair.partition("=")
+    return f"{key}=*" if sep and unquote(key).strip().casefold() in _LANG_QUERY_KEYS else pair
+
+
 def _key(text: str) -> str:
     return " ".join(words(text))
 
@@ -274,14 +197,14 @@ class Vocabulary(StrictModel):
     soft_404: list[Phrase] = []  # phrases of error pages served with status 200
     notices: NoticePhrases
 
-    _doc_text: _Matcher = PrivateAttr()
-    _doc_url: _Matcher = PrivateAttr()
-    _hub_text: _Matcher = PrivateAttr()
-    _hub_url: _Matcher = PrivateAttr()
-    _archive_text: _Matcher = PrivateAttr()
-    _archive_url: _Matcher = PrivateAttr()
-    _edition_names: _Matcher = PrivateAttr()
-    _edition_current: _Matcher = PrivateAttr()
+    _doc_text: Matcher = PrivateAttr()
+    _doc_url: Matcher = PrivateAttr()
+    _hub_text: Matcher = PrivateAttr()
+    _hub_url: Matcher = PrivateAttr()
+    _archive_text: Matcher = PrivateAttr()
+    _archive_url: Matcher = PrivateAttr()
+    _edition_names: Matcher = PrivateAttr()
+    _edition_current: Matcher = PrivateAttr()
     _dates: DateFinder = PrivateAttr()
     _editions: EditionFinder = PrivateAttr()
     _labels: dict[str, str] = PrivateAttr()
@@ -301,14 +224,14 @@ class Vocabulary(StrictModel):
 
     def model_post_init(self, context: Any, /) -> None:
         docs = [(t, getattr(self.documents, t)) for t in DOC_TYPES]
-        self._doc_text = _Matcher([(t, p) for t, s in docs for p in s.texts()], stems=True)
-        self._doc_url = _Matcher([(t, p) for t, s in docs for p in s.url], stems=False)
-        self._hub_text = _Matcher([("hub", p) for p in self.hubs.texts()], stems=True)
-        self._hub_url = _Matcher([("hub", p) for p in self.hubs.url], stems=False)
-        self._archive_text = _Matcher([("archive", p) for p in self.archives.texts()], stems=True)
-        self._archive_url = _Matcher([("archive", p) for p in self.archives.url], stems=False)
-        self._edition_names = _Matcher([("edition", p) for p in self.editions.names.texts()], stems=True)
-        self._edition_current = _Matcher([("current", p) for p in self.editions.current.texts()], stems=True)
+        self._doc_text = Matcher([(t, p) for t, s in docs for p in s.texts()], stems=True)
+        self._doc_url = Matcher([(t, p) for t, s in docs for p in s.url], stems=False)
+        self._hub_text = Matcher([("hub", p) for p in self.hubs.texts()], stems=True)
+        self._hub_url = Matcher([("hub", p) for p in self.hubs.url], stems=False)
+        self._archive_text = Matcher([("archive", p) for p in self.archives.texts()], stems=True)
+        self._archive_url = Matcher([("archive", p) for p in self.archives.url], stems=False)
+        self._edition_names = Matcher([("edition", p) for p in self.editions.names.texts()], stems=True)
+        self._edition_current = Matcher([("current", p) for p in self.editions.current.texts()], stems=True)
         self._dates = DateFinder(self.editions.months)
         # Edition words by their stems, as in link texts; a year word of one or two letters ("г", "ж")
         # must stand alone, a longer one takes any ending ("года", "жылғы").
@@ -329,8 +252,8 @@ class Vocabulary(StrictModel):
             if found:
                 return found[1]
         if url:
-            ws = _url_words(url)
-            return _best(self._doc_url.best(ws), self._doc_text.best(ws))
+            ws = url_words(url)
+            return best_of(self._doc_url.best(ws), self._doc_text.best(ws))
         return None
 
     def is_hub(self, text: str = "", url: str = "") -> bool:
@@ -338,7 +261,7 @@ class Vocabulary(StrictModel):
         if text and self._hub_text.best(words(text)):
             return True
         if url and not _FILE_PATH.search(urlsplit(url).path):
-            ws = _url_words(url)
+            ws = url_words(url)
             return bool(self._hub_url.best(ws) or self._hub_text.best(ws))
         return False
 
@@ -348,7 +271,7 @@ class Vocabulary(StrictModel):
         if text and self._archive_text.best(words(text)):
             return True
         if url and not _FILE_PATH.search(urlsplit(url).path):
-            ws = _url_words(url)
+            ws = url_words(url)
             return bool(self._archive_url.best(ws) or self._archive_text.best(ws))
         return False
 
@@ -373,7 +296,7 @@ class Vocabulary(StrictModel):
         known to be of editions: "2020"); else an edition number ("Редакция №3", "2-я редакция", "v1.2")."""
         if not text:
             return None
-        text = text[:_MAX_TEXT]
+        text = text[:MAX_TEXT]
         label = EditionFinder.label(text)
         number = self._editions.number(text)
         day = self._dates.first(text)
@@ -406,6 +329,24 @@ class Vocabulary(StrictModel):
         if len(labels) >= 3:
             return self._marker(labels[0])
         return None
+
+    def without_language_marker(self, url: str) -> str:
+        """``host/path?query`` of ``url`` with every language marker ``language_of_url`` reads replaced:
+        path segments dropped (``/kz/privacy`` -> ``/privacy``), language query values blanked
+        (``lang=*``), a language subdomain blanked (``*.example.kz``). Language versions of one page
+        share this key; the markers are the vocabulary's ``languages.*.url`` (and their locale forms)."""
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port
+        except ValueError:
+            return url  # no key to share: a malformed URL is only its own version
+        labels = host.split(".")
+        if len(labels) >= 3 and self._marker(labels[0]):
+            host = ".".join(["*", *labels[1:]])
+        netloc = f"{host}:{port}" if port is not None else host
+        path = "/".join(s for s in parts.path.split("/") if not self._marker(s)).rstrip("/") or "/"
+        query = "&".join(_blank_language(pair) for pair in parts.query.split("&")) if parts.query else ""
+        return f"{netloc}{path}?{query}"
 
     def _marker(self, segment: str) -> str | None:
         s = unquote(segment).strip().casefold()

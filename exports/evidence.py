@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.blobs import BlobStore
+from archive.history import version_at
 from archive.models import Document, Snapshot, Version
 from archive.queries import document_snapshots, find_document
 from archive.runs import now
@@ -91,10 +91,7 @@ def build_evidence(session: Session, blobs: BlobStore, ref: str, at: datetime | 
     again = good[good.index(capture) + 1:]
     server = session.get(Snapshot, capture.parent_id) if capture.kind == "rendered" else capture
     rendered = capture if capture.kind == "rendered" else None
-    version = session.scalars(
-        select(Version).join(Snapshot, Version.snapshot_id == Snapshot.id)
-        .where(Version.document_id == doc.id, Snapshot.fetched_at <= capture.fetched_at)
-        .order_by(Snapshot.fetched_at.desc(), Version.id.desc()).limit(1)).first()
+    version = version_at(session, doc.id, capture.fetched_at)  # the text these bytes gave (or still stood for)
     if version is None:
         raise EvidenceError(f"document {doc.id} has a capture on {iso_utc(capture.fetched_at)} but no "
                             "extracted text: re-extract it before making evidence")

@@ -2,34 +2,30 @@
 
 PDF and DOCX parsers are large amounts of code fed with bytes from any website: a broken or hostile
 file can loop for hours, decompress to gigabytes or crash the interpreter. So each file is read by a
-short-lived ``python -m extraction.filedocs`` child that limits itself (``RLIMIT_AS``, ``RLIMIT_CPU``)
-before it reads a byte, and the parent adds a wall-clock timeout and kills the child's whole process
-group (OCR tools included) when it runs out. A bad file then costs one document and a reason:
-``pdf_error`` / ``pdf_timeout`` / ``pdf_too_large`` (``docx_*`` alike), never the crawl.
+short-lived ``python -m extraction.filechild`` child (extraction/filechild.py) that limits itself
+(``RLIMIT_AS``, ``RLIMIT_CPU``) before it reads a byte, and the parent adds a wall-clock timeout and
+kills the child's whole process group (OCR tools included) when it runs out. A bad file then costs one
+document and a reason: ``pdf_error`` / ``pdf_timeout`` / ``pdf_too_large`` (``docx_*`` alike), never the crawl.
 
 A PDF whose pages carry (almost) no text is a scan: when Debian's ``tesseract`` with the Kazakh and
 Russian data and ``pdftoppm`` are installed, its pages are rendered and OCR'd (``method="ocr"``);
 otherwise, or when OCR is switched off (``POLICY_ARCHIVE_OCR=0``) or the scan is too long, it fails
 as ``scanned``. A text layer that is not language (``extraction.noise``: a font without a Unicode map)
-is read the same way, and fails as ``not_text`` without OCR. This module imports nothing heavy at
-the top: the child must start fast.
+is read the same way, and fails as ``not_text`` without OCR. This module is the parent's side: it
+starts the child, bounds it and turns its answer (or its death) into a :class:`FileText`.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -38,14 +34,13 @@ from pathlib import Path
 
 from extraction.noise import not_language
 
-# The folder that holds the ``archive`` package: the child is started there with ``-m``, so it
+# The folder that holds the ``extraction`` package: the child is started there with ``-m``, so it
 # imports this very checkout, whatever PYTHONPATH says.
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 SCANNED_DETAIL = "no text layer (scanned?)"
 # A text page holds 1,000-3,000 letters; a scan has none, or only an e-signature stamp's few dozen.
 SCAN_LETTERS_PER_PAGE = 100
-OCR_PAGE_PIXELS = 3508  # long side of a rendered page: A4 at 300 dpi, whatever the MediaBox claims
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -182,7 +177,7 @@ def _run_child(task: str, body: bytes, params: dict, timeout: float) -> tuple[di
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # tesseract: one thread is as fast here, and fair
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "extraction.filedocs", task, json.dumps(params)], cwd=_PACKAGE_ROOT, env=env,
+            [sys.executable, "-m", "extraction.filechild", task, json.dumps(params)], cwd=_PACKAGE_ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:  # out of processes or file descriptors: this file's failure, not the crawl's
         return None, "error", f"could not start the reader: {exc}"
@@ -252,9 +247,6 @@ def extract_pdf(body: bytes, limits: FileLimits | None = None) -> FileText:
     return FileText(text, title, tools[1], method="ocr")
 
 
-PREVIEW_PIXELS = 1200  # long side of a page image shown in the web UI
-
-
 def pdf_page_count(body: bytes, limits: FileLimits | None = None) -> int | None:
     """How many pages a PDF has (read in the limited child); None when it cannot be read."""
     limits = limits or default_limits()
@@ -285,168 +277,3 @@ def extract_docx(body: bytes, limits: FileLimits | None = None) -> FileText:
     if got is None or got.get("failure"):
         return _failed("docx", got["failure"] if got else suffix, got["detail"] if got else detail, _docx_name())
     return FileText(got["text"], got["title"], _docx_name())
-
-
-# ------------------------------------------------------------------------------------- the child
-
-
-def _limit_self(memory_mb: int, cpu: float) -> None:
-    """Limits inherited by everything this child starts; the hard CPU limit kills a SIGXCPU ignorer."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-    seconds = max(1, int(cpu + 0.999))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not leave core files behind
-
-
-class _Refused(Exception):
-    """A file the child will not read; ``args`` = (failure suffix, detail)."""
-
-
-def _check_size(text_chars: int, params: dict) -> None:
-    if text_chars > params["max_text"]:
-        raise _Refused("too_large", f"more than {params['max_text']:,} characters of text")
-
-
-def _child_pdf(body: bytes, params: dict) -> dict:
-    import pypdf
-
-    reader = pypdf.PdfReader(io.BytesIO(body))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise _Refused("error", "encrypted with a password")
-    pages, size = [], 0
-    for page in reader.pages:
-        pages.append(page.extract_text() or "")
-        size += len(pages[-1])
-        _check_size(size, params)
-    if not pages:
-        raise _Refused("error", "the PDF has no readable pages")
-    try:
-        meta = reader.metadata
-        title = (" ".join((meta.title or "").split()) or None) if meta else None
-    except Exception:  # noqa: BLE001 - a broken info dictionary must not cost us the text
-        title = None
-    return {"pages": pages, "title": title}
-
-
-def _child_count(body: bytes, params: dict) -> dict:
-    from pypdf import PdfReader
-
-    return {"pages": len(PdfReader(io.BytesIO(body)).pages)}
-
-
-def _child_page(body: bytes, params: dict) -> dict:
-    pdf = Path(params["dir"], "in.pdf")
-    pdf.write_bytes(body)
-    n = str(int(params["page"]))
-    subprocess.run(["pdftoppm", "-png", "-scale-to", str(PREVIEW_PIXELS), "-f", n, "-l", n, "-singlefile",
-                    str(pdf), str(Path(params["dir"], "page"))], check=True, capture_output=True,
-                   timeout=params["cpu"])
-    png = Path(params["dir"], "page.png")
-    if not png.exists():
-        raise _Refused("error", f"pdftoppm drew no page {n}")
-    return {"png": base64.b64encode(png.read_bytes()).decode("ascii")}
-
-
-def _child_ocr(body: bytes, params: dict) -> dict:
-    deadline = time.monotonic() + params["cpu"]
-    tmp = params["dir"]
-    pdf = Path(tmp, "in.pdf")
-    pdf.write_bytes(body)
-    # PGM, not PNG: 8 MB a page on disk, but rendering is 5x faster without compression.
-    subprocess.run(["pdftoppm", "-gray", "-scale-to", str(OCR_PAGE_PIXELS), "-l", str(params["pages"]),
-                    str(pdf), str(Path(tmp, "p"))], check=True, capture_output=True,
-                   timeout=max(1.0, deadline - time.monotonic()))
-    images = sorted(Path(tmp).glob("p-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-    if not images:
-        raise _Refused("error", "pdftoppm rendered no pages")
-    listing = Path(tmp, "pages.txt")
-    listing.write_text("".join(f"{p}\n" for p in images))
-    # One tesseract run for all pages loads the language models once; pages come out split by \f.
-    done = subprocess.run(["tesseract", str(listing), "stdout", "-l", params["langs"]], check=True,
-                          capture_output=True, timeout=max(1.0, deadline - time.monotonic()))
-    return {"pages": done.stdout.decode("utf-8", "replace").split("\f")}
-
-
-def _docx_blocks(element, parent, out: list[str]) -> None:
-    """Paragraphs and table rows under a body or cell element, in document order, with the content
-    of content controls (``w:sdt``), which python-docx's own iterators skip."""
-    from docx.oxml.ns import qn
-    from docx.table import Table, _Cell
-    from docx.text.paragraph import Paragraph
-
-    for el in element.iterchildren():
-        if el.tag == qn("w:p"):
-            out.append(Paragraph(el, parent).text)
-        elif el.tag == qn("w:tbl"):
-            table = Table(el, parent)
-            for tr in el.iterchildren(qn("w:tr")):
-                cells: list[str] = []  # w:tc directly: row.cells repeats a merged cell once per column
-                for tc in tr.iterchildren(qn("w:tc")):
-                    inner: list[str] = []
-                    _docx_blocks(tc, _Cell(tc, table), inner)
-                    cells.append(" ".join(" ".join(inner).split()))
-                out.append(" ".join(filter(None, cells)))
-        elif el.tag == qn("w:sdt"):
-            content = el.find(qn("w:sdtContent"))
-            if content is not None:
-                _docx_blocks(content, parent, out)
-
-
-def _child_docx(body: bytes, params: dict) -> dict:
-    import docx
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(body)) as zf:
-            # Python's zipfile never inflates more than a member's declared size, so the declared
-            # sizes bound what python-docx can unpack: a zip bomb is refused before any inflating.
-            unzipped = sum(info.file_size for info in zf.infolist())
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise _Refused("error", f"not a readable ZIP archive: {exc}") from None
-    if unzipped > params["max_unzipped"]:
-        raise _Refused("too_large", f"unpacks to {unzipped / 2**20:,.0f} MB, more than "
-                                    f"{params['max_unzipped'] / 2**20:,.0f} MB (a zip bomb?)")
-    if "[Content_Types].xml" not in names:
-        raise _Refused("error", "a ZIP archive without [Content_Types].xml: not a Word document")
-    document = docx.Document(io.BytesIO(body))
-    lines: list[str] = []
-    _docx_blocks(document.element.body, document, lines)
-    text = "\n".join(filter(None, (" ".join(line.split()) for block in lines for line in block.splitlines())))
-    _check_size(len(text), params)
-    title = " ".join((document.core_properties.title or "").split()) or None
-    return {"text": text, "title": title}
-
-
-def _child_main(argv: list[str]) -> int:
-    task, params = argv[1], json.loads(argv[2])
-    _limit_self(params["memory_mb"], params["cpu"])
-    import logging
-
-    logging.disable(logging.CRITICAL)  # pypdf warns about every broken object; the result says enough
-    body = sys.stdin.buffer.read()
-    try:
-        answer = {"pdf": _child_pdf, "ocr": _child_ocr, "docx": _child_docx, "count": _child_count,
-                  "page": _child_page}[task](body, params)
-    except _Refused as refused:
-        answer = {"failure": refused.args[0], "detail": refused.args[1]}
-    except MemoryError:
-        answer = {"failure": "too_large", "detail": f"needs more than {params['memory_mb']} MB of memory"}
-    except subprocess.TimeoutExpired as exc:
-        answer = {"failure": "timeout", "detail": f"{Path(str(exc.cmd[0])).name} ran out of time"}
-    except subprocess.CalledProcessError as exc:
-        why = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {exc.returncode}"]
-        answer = {"failure": "error", "detail": f"{Path(str(exc.cmd[0])).name}: {why[0][:200]}"}
-    except Exception as exc:  # noqa: BLE001 - broken files raise anything from KeyError to RecursionError
-        detail = f"{type(exc).__name__}: {exc}"[:300]
-        if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound on one stream (75 MB inflated)
-            answer = {"failure": "too_large", "detail": f"a stream inflates past pypdf's limit ({detail})"}
-        else:
-            answer = {"failure": "error", "detail": f"unreadable: {detail}"}
-    # Lone surrogates from a broken font map cannot be UTF-8: "?" is what a reader would see anyway.
-    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8", "replace"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv))
-

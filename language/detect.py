@@ -11,6 +11,9 @@ lacks are spread over the text's words, not sitting in one proper name. Latin-sc
 2021 alphabet, the 2018 acute one and the 2017 apostrophe one) is told from Turkish, Uzbek,
 Turkmen and German the same way. Anything that looks like a neighbour is "und", never "kk"; so is
 a paragraph too short to judge, and one that is half one language and half another.
+
+One module of ~400 lines on purpose: the letter and word tables and the rules that read them are one
+argument, checked together by tests/test_language_gate.py; split, each half would be unreadable alone.
 """
 
 from __future__ import annotations

@@ -25,10 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from config import Vocabulary
-from config.vocabulary import NoticePhrases, stem
+from config.matching import stem
+from config.vocabulary import NoticePhrases
+from language.detect import detect
 
 _WORD = re.compile(r"[^\W_]+")
-_KAZAKH = set("әғқңөұүһі")
 _END = re.compile(r"[.!?…]+[»\")]*\s+[«\"(]?(?=[^\W_])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _YEAR_OR_DATE = re.compile(r"(?:\d{1,2}\.\d{1,2}\.)?\d{4}")
@@ -180,16 +181,6 @@ def split_sentences(text: str, abbreviations: Iterable[str] = ()) -> list[str]:
 # -- what a sentence says -----------------------------------------------------------------------------
 
 
-def _language(sentence: str) -> str:
-    letters = [c for c in sentence.casefold() if c.isalpha()]
-    cyrillic = sum(1 for c in letters if "а" <= c <= "я" or c in "ё" or c in _KAZAKH)
-    if cyrillic * 2 < len(letters):
-        return "en"
-    words = [w for w in _WORD.findall(sentence.casefold()) if any("а" <= c <= "я" or c in _KAZAKH for c in w)]
-    kazakh = sum(1 for w in words if _KAZAKH & set(w))
-    return "kk" if words and kazakh / len(words) >= 0.1 else "ru"
-
-
 def _number(tokens: list[str], numbers: dict[str, int]) -> int | None:
     digits = [int(t) for t in tokens if t.isdigit()]
     if digits:
@@ -242,9 +233,9 @@ def notice_sentences(text: str, vocabulary: Vocabulary | NoticePhrases | None = 
 
     ``channels`` are the keys of ``notices.channels`` (email, sms, push, account, site, app, branch,
     press, messenger), in that order. ``advance.days`` counts weeks as 7 days and months as 30;
-    ``unit`` says which it was (day, business_day, week, month). ``language`` is kk, ru or en, from the
-    sentence's letters. ``vocabulary``: the config's Vocabulary (or its ``notices``); default: the
-    packaged one.
+    ``unit`` says which it was (day, business_day, week, month). ``language`` is the sentence's, as
+    language/detect.py reads it: kk, ru, en, or und when it is too short or mixed to tell.
+    ``vocabulary``: the config's Vocabulary (or its ``notices``); default: the packaged one.
     """
     notices = _notices(vocabulary)
     m = _matchers(notices)
@@ -258,5 +249,5 @@ def notice_sentences(text: str, vocabulary: Vocabulary | NoticePhrases | None = 
         advance = _advance(words, sentence, m)
         if channels or advance:
             found.append({"sentence": sentence, "channels": channels, "advance": advance,
-                          "language": _language(sentence)})
+                          "language": detect(sentence).language})
     return found

@@ -7,7 +7,6 @@ Pure functions over (url, text) pairs, so discovery can be tested without Scrapy
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -89,17 +88,6 @@ def same_site(url: str, homepages: list[str]) -> bool:
     return False
 
 
-_MARKER_SEGMENT = re.compile(r"/(kz|kk|ru|en|qz|kaz|rus|eng)(?=/|$)", re.IGNORECASE)
-
-
-def _without_language(url: str) -> str:
-    """The URL with its language markers blanked, to recognise /kz/x and /ru/x as versions of x."""
-    parts = urlsplit(url)
-    path = _MARKER_SEGMENT.sub("", parts.path).rstrip("/") or "/"
-    query = re.sub(r"(?i)\b(lang|language|locale|hl)=[a-z-]+", r"\1=*", parts.query)
-    return f"{parts.netloc}{path}?{query}"
-
-
 def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None,
              vocabulary: Vocabulary) -> Target | None:
     """What ``link`` on a page (of role ``page_role``) probably leads to, or None to ignore it.
@@ -122,10 +110,12 @@ def classify(link: RawLink, page_url: str, page_role: str, page_type: str | None
         language = vocabulary.language_of_label(link.hreflang.split("-")[0]) or link.hreflang.lower()[:2]
     label_language = vocabulary.language_of_label(link.text) if link.text else None
     url_language = vocabulary.language_of_url(link.url)
-    sibling = url_language is not None and _without_language(link.url) == _without_language(page_url)
+    # /kz/x and /ru/x (or ?lang=kz, kz.example.kz) are versions of x: the vocabulary's markers decide.
+    unmarked = vocabulary.without_language_marker(link.url)
+    sibling = url_language is not None and unmarked == vocabulary.without_language_marker(page_url)
     if link.hreflang or label_language or sibling:
         role, doc_type = page_role, page_type
-        if _without_language(link.url).split("?")[0].endswith("/") and page_role != HOME:
+        if unmarked.split("?")[0].endswith("/") and page_role != HOME:
             # Many switchers on a document page lead to the homepage in that language.
             role, doc_type = HOME, None
         return Target(link.url, link.text, role, doc_type,

@@ -21,7 +21,7 @@ from config import (
     check_config,
     load_config,
 )
-from config.loader import PACKAGED_CONFIG, PACKAGED_VOCABULARY
+from config.loader import PACKAGED_CONFIG, PACKAGED_VOCABULARY, default_vocabulary
 from config.vocabulary import DocType
 
 COMPANIES_2024 = {
@@ -121,6 +121,7 @@ def test_campaign_at():
             Campaign(name="2025", start=date(2025, 5, 1), end=date(2025, 7, 31)),
         ],
         companies=[Company(id="x", name="X", sector="FinTech", homepage="https://x.kz/")],
+        vocabulary=default_vocabulary(),
     )
     assert config.campaign_at(date(2024, 5, 1)).name == "2024"
     assert config.campaign_at(date(2024, 7, 31)).name == "2024"

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from extraction.extract import canonical_charset, decode_html, extract, sniff_kind
+from extraction.decoding import canonical_charset, decode_html
+from extraction.extract import extract, sniff_kind
 from extraction.filedocs import FileLimits
 
 # Fixture text written for these tests, in the style of a public offer / privacy policy.

@@ -34,6 +34,9 @@ def _one(text: str) -> dict:
          ["site"], "через 10 дней после", 10, "ru"),
         ("О предстоящих изменениях Банк сообщает путем размещения объявлений в отделениях за две недели.",
          ["branch"], "за две недели", 14, "ru"),
+        # A Kazakh name in a Russian sentence does not make it Kazakh (language/detect.py decides).
+        ("Об изменениях условий АО «Қазақстан Халық Банкі» уведомляет клиентов по SMS за 10 дней.",
+         ["sms"], "за 10 дней", 10, "ru"),
         # Kazakh: numbers in digits and words, the qualifier before the number or the unit
         ("Осы Келісімге енгізілетін өзгерістер туралы Банк клиенттерді электрондық пошта арқылы 10 күн бұрын "
          "хабардар етеді.",
