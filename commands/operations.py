@@ -53,13 +53,14 @@ def runs(args) -> int:
     if not recent:
         print("no crawl has run yet")
     if attention:
-        print(f"\nneeds attention: {len(attention)} URL(s) failing in {args.attention_runs}+ runs in a row")
+        print(f"\nneeds attention: {len(attention)} URL(s) failing in {args.attention_runs}+ runs in a row, "
+              "or an anti-bot challenge that did not clear")
         for a in attention:
             what = f"document {a.document_id}" if a.document_id else a.role
             print(f"  {a.company_id}  {a.url}  ({what}; {a.runs} runs since {a.failing_since:%Y-%m-%d}): "
                   f"{a.detail or a.failure}")
     elif recent:
-        print(f"\nneeds attention: nothing (no URL has failed {ATTENTION_RUNS} runs in a row)")
+        print(f"\nneeds attention: nothing (no URL has failed {ATTENTION_RUNS} runs in a row, no challenge)")
     return EXIT_OK
 
 

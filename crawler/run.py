@@ -139,7 +139,8 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
               "stopped; everything archived before is intact (policy-archive verify checks it). Free some "
               "space and run it again.", file=sys.stderr)
     if attention:
-        print(f"needs attention: {len(attention)} URL(s) failing in {ATTENTION_RUNS}+ runs in a row "
+        print(f"needs attention: {len(attention)} URL(s) failing in {ATTENTION_RUNS}+ runs in a row, or an anti-bot "
+              "challenge that did not clear "
               "(policy-archive runs lists them)")
         for a in attention[:10]:
             print(f"  {a.company_id}  {a.url}: {a.detail or a.failure} (since {a.failing_since:%Y-%m-%d})")
