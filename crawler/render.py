@@ -106,6 +106,11 @@ def _header_dict(headers) -> dict[str, str]:
             for k, values in headers.items()}
 
 
+def response_challenge(response) -> Challenge | None:
+    """The anti-bot interstitial a plain Scrapy response is, if it is one (extraction.challenge)."""
+    return detect_challenge(response.status, _header_dict(response.headers), response.body)
+
+
 class RenderFailed(IgnoreRequest):
     """A rendering that produced nothing to keep; ``reason`` is recorded as the failure."""
 
@@ -166,7 +171,7 @@ class RenderMiddleware:
                 return response
             return await self._finish(request, response)
         policy = self._policy(request)
-        challenge = detect_challenge(response.status, _header_dict(response.headers), response.body)
+        challenge = response_challenge(response)
         if challenge is not None:
             if policy == "never":
                 raise RenderFailed(f"challenge: {challenge.describe()} answered instead of the page, and the "

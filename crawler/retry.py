@@ -34,7 +34,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.asyncio import call_later
 
-from extraction.challenge import detect_challenge
+from crawler.render import response_challenge
 from spiders.policy import TRANSIENT_STATUSES, Rescheduled
 
 log = logging.getLogger("policy_archive.retry")
@@ -113,7 +113,7 @@ class TransientRetryMiddleware:
             return response
         if host in self.refuses_plain:
             return response  # the render middleware takes it to the browser
-        if detect_challenge(response.status, _headers(response), response.body) is not None:
+        if response_challenge(response) is not None:
             return response  # an anti-bot interstitial (often a 503): the browser, not waiting, may pass it
         trouble = self.hosts.setdefault(host, HostTrouble())
         trouble.failures += 1
@@ -145,11 +145,6 @@ class TransientRetryMiddleware:
         for timer in self.timers:
             timer.cancel()
         self.timers.clear()
-
-
-def _headers(response) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
-            for k, values in response.headers.items()}
 
 
 def _host(url: str) -> str:
