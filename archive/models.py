@@ -51,7 +51,7 @@ class Run(Base):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("company_id", "url", name="uq_documents_company_url"),)
+    __table_args__ = (UniqueConstraint("company_id", "url", "variant", name="uq_documents_company_url_variant"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -71,6 +71,9 @@ class Document(Base):
     # Set from the document's latest capture (an edition moved to the archive becomes historical).
     historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     stated_date: Mapped[date | None] = mapped_column(Date)
+    # What, beside the URL, selects this version (records.Capture.variant): "" for the URL alone,
+    # "cookie:lang=kk", "accept-language:kk", "click:Қаз", "panel:<key>".
+    variant: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Snapshot(Base):
@@ -112,6 +115,10 @@ class Snapshot(Base):
     # For a historical edition: where the company lists it, {"url", "kind": page|section|link, "text"}.
     # none_as_null: SQL NULL, not JSON null, so "listed somewhere" is a plain IS NOT NULL.
     listed_on: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # The language state the capture was made in (records.Capture.variant / reached / request_headers).
+    variant: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reached: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    request_headers: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Version(Base):

@@ -23,18 +23,20 @@ class LastBody:
     document_id: int | None
 
 
-def last_bodies(session: Session) -> dict[tuple[str, str], LastBody]:
-    """For every URL ever captured with a body, its newest such snapshot, keyed by (final URL, kind):
-    a rendered DOM is compared with the last DOM, server bytes with the last server bytes."""
+def last_bodies(session: Session) -> dict[tuple[str, str, str], LastBody]:
+    """For every URL ever captured with a body, its newest such snapshot, keyed by (final URL, kind,
+    variant): a rendered DOM is compared with the last DOM, server bytes with the last server bytes,
+    the Kazakh answer of a URL (by cookie, by Accept-Language) with its last Kazakh answer."""
     newest = (
         select(func.max(Snapshot.id))
         .where(Snapshot.sha256.is_not(None))
-        .group_by(Snapshot.final_url, Snapshot.kind)
+        .group_by(Snapshot.final_url, Snapshot.kind, Snapshot.variant)
     ).scalar_subquery()
     rows = session.execute(
         select(
             Snapshot.final_url,
             Snapshot.kind,
+            Snapshot.variant,
             Snapshot.id,
             Snapshot.sha256,
             Snapshot.headers,
@@ -44,8 +46,8 @@ def last_bodies(session: Session) -> dict[tuple[str, str], LastBody]:
         ).where(Snapshot.id.in_(newest))
     )
     return {
-        (url, kind): LastBody(sid, sha, headers or {}, failure, detail, doc_id)
-        for url, kind, sid, sha, headers, failure, detail, doc_id in rows
+        (url, kind, variant): LastBody(sid, sha, headers or {}, failure, detail, doc_id)
+        for url, kind, variant, sid, sha, headers, failure, detail, doc_id in rows
     }
 
 

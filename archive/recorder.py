@@ -82,13 +82,17 @@ class Recorder:
         self.run_id = run_id
         self.soft_404_phrases = tuple(soft_404_phrases)
         self.session = db.session()
-        self.last: dict[tuple[str, str], LastBody] = last_bodies(self.session)
+        self.last: dict[tuple[str, str, str], LastBody] = last_bodies(self.session)
         self.counts: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
         self.failed_documents: list[dict] = []
         # Set when a write failed for want of space: the run stops, what was committed stays.
         self.storage_full: str | None = None
         self.bytes_stored = 0
+        # The text language of each document captured in this run, by (company, URL asked for, variant):
+        # the spider reads it from the reactor thread when it decides which languages to probe for
+        # (spiders.states). Single writes of a dict are atomic under the GIL; readers copy it.
+        self.languages: dict[tuple[str, str, str], str] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -117,7 +121,7 @@ class Recorder:
 
     def _record(self, cap: Capture) -> str:
         failure, detail = self._fetch_failure(cap)
-        previous = self.last.get((cap.final_url, cap.kind))
+        previous = self.last.get((cap.final_url, cap.kind, cap.variant))
         sha = None
         if failure is None:
             sha = previous.sha256 if cap.not_modified and previous else self._put(cap.body)
@@ -142,6 +146,7 @@ class Recorder:
                 return self._failed(cap, doc, previous.failure, previous.failure_detail, sha, **extra)
             self._snapshot(cap, doc, sha, UNCHANGED, **extra)
             self._mark_available(doc, cap)
+            self._seen_language(cap, doc.language)
             return UNCHANGED
 
         ex = extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases)
@@ -156,6 +161,7 @@ class Recorder:
         if ex.title:
             doc.title = ex.title
         if last_version is not None and last_version.text_sha256 == digest:
+            self._seen_language(cap, last_version.language)
             return SAME_TEXT
         detection, shares = document_language(text)
         version = Version(
@@ -179,7 +185,11 @@ class Recorder:
             keep_change_summary(self.session, last_version, version)
         if detection.language != "und":
             doc.language = detection.language
+        self._seen_language(cap, detection.language)
         return NEW_VERSION
+
+    def _seen_language(self, cap: Capture, language: str | None) -> None:
+        self.languages[(cap.company_id, cap.url, cap.variant)] = language or "und"
 
     @staticmethod
     def _fetch_failure(cap: Capture) -> tuple[str | None, str | None]:
@@ -193,12 +203,14 @@ class Recorder:
 
     def _document(self, cap: Capture) -> Document:
         doc = self.session.scalars(
-            select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url)
+            select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url,
+                                   Document.variant == cap.variant)
         ).first()
         if doc is None:
             doc = Document(
                 company_id=cap.company_id,
                 url=cap.final_url,
+                variant=cap.variant,
                 doc_type=cap.doc_type,
                 language=cap.language_hint,
                 title=cap.title,
@@ -229,7 +241,7 @@ class Recorder:
 
     def _record_original(self, orig: Capture, doc: Document | None) -> Snapshot:
         """The server's response behind a rendering: stored and compared, never extracted."""
-        previous = self.last.get((orig.final_url, orig.kind))
+        previous = self.last.get((orig.final_url, orig.kind, orig.variant))
         sha = self._put(orig.body) if orig.body else None
         same = sha is not None and previous is not None and previous.sha256 == sha
         return self._snapshot(orig, doc, sha, UNCHANGED if same else "new")
@@ -263,11 +275,14 @@ class Recorder:
             language_hint=cap.language_hint,
             alternate_of=cap.alternate_of,
             listed_on=listing(cap),
+            variant=cap.variant,
+            reached=cap.reached,
+            request_headers=cap.request_headers or None,
         )
         self.session.add(snap)
         self.session.flush()
         if sha:
-            self.last[(cap.final_url, cap.kind)] = LastBody(
+            self.last[(cap.final_url, cap.kind, cap.variant)] = LastBody(
                 snap.id, sha, cap.headers, failure, detail, snap.document_id)
         return snap
 

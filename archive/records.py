@@ -27,6 +27,18 @@ LISTED_AS_LINK = "link"  # one dated edition link ("Редакция от 01.02.
 SERVER = "server"
 RENDERED = "rendered"
 
+# How a capture was reached, and in which language state (``Capture.reached["how"]``, issue 13):
+LINK = "link"  # a plain <a href> (a switcher link too: its words are in "switcher")
+HREFLANG = "hreflang"  # <link rel=alternate hreflang> / <a hreflang>
+URL_MARKER = "url_marker"  # the same URL with another language marker: /kz/x for /ru/x
+COOKIE = "cookie"  # the same URL again, with the cookies a switcher set (Capture.variant "cookie:...")
+ACCEPT_LANGUAGE = "accept_language"  # the same URL again, asking in that language (variant "accept-language:kk")
+CLICK = "click"  # a browser clicked a script-only switcher or link
+PANEL = "panel"  # one panel (tab, accordion, modal) of a page that holds several (variant "panel:<key>")
+SEED = "seed"  # a URL from the config
+HOMEPAGE = "homepage"
+HOW = (LINK, HREFLANG, URL_MARKER, COOKIE, ACCEPT_LANGUAGE, CLICK, PANEL, SEED, HOMEPAGE)
+
 
 @dataclass(frozen=True)
 class Link:
@@ -85,6 +97,17 @@ class Capture:
     historical: bool = False
     stated_date: date | None = None
     listed_on: Listing | None = None
+    # What, beside the URL, selects this version of the page: "" (the URL alone), "cookie:lang=kk",
+    # "accept-language:kk", "click:Қаз", "panel:<key>". A document is (company, URL, variant).
+    variant: str = ""
+    # How the crawl reached this capture and in which language state: {"how": one of HOW, "language":
+    # the language the way in claimed, "switcher": its words, "from": the page it was on, "cookies":
+    # {name: value}, "accept_language": "kk", "panel": key, "offers": what the page offered (see
+    # spiders.states)}. Shown by ``show`` and the UI; the coverage report's proof of absence reads it.
+    reached: dict | None = None
+    # The request headers that matter for a replay (Accept-Language, Cookie, User-Agent): the WARC
+    # request record keeps them, so a replay asks for the same language.
+    request_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def content_type(self) -> str:

@@ -32,7 +32,7 @@ class ConditionalFetchMiddleware:
     def process_request(self, request):
         if "render" in request.meta:
             return None  # a browser must get the whole page
-        last = self.recorder.last.get((request.url, SERVER))
+        last = self.recorder.last.get((request.url, SERVER, request.meta.get("variant", "")))
         if last is None or last.failure:
             return None
         if etag := last.headers.get("etag"):
@@ -44,7 +44,7 @@ class ConditionalFetchMiddleware:
     def process_response(self, request, response):
         if response.status != 304:
             return response
-        last = self.recorder.last.get((request.url, SERVER))
+        last = self.recorder.last.get((request.url, SERVER, request.meta.get("variant", "")))
         if last is None or not self.recorder.blobs.exists(last.sha256):
             return response  # recorded as a failed fetch (http 304 without a stored body)
         body = self.recorder.blobs.get(last.sha256)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import html
+import http.cookies
 import http.server
 import re
 import select
@@ -26,7 +27,7 @@ import socketserver
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -34,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 #: Written in a text body or a redirect target, replaced by the server's base URL when served, so
 #: that pages can carry absolute links although the port is chosen at start.
 BASE_URL_PLACEHOLDER = "{{base_url}}"
+REFERER_PLACEHOLDER = "{{referer}}"
 
 CONTENT_TYPES = {
     ".html": "text/html",
@@ -69,6 +71,13 @@ class Route:
     requests with 304. ``fail_first``: the first N requests answer ``fail_status`` (403-then-200).
     ``fail_for``: every request answers ``fail_status`` for this many seconds after the first one (a
     server that is down for a while; ``headers`` such as Retry-After go on the failures too).
+
+    One URL in several languages, as many sites serve it: ``select`` is ``"cookie:NAME"`` (the value of
+    cookie NAME) or ``"accept-language"`` (the first language of the Accept-Language header, in q order,
+    that ``languages`` has); ``languages`` maps that value to a file (or inline text) served instead of
+    the default. A negotiated answer says ``Content-Language`` and ``Vary: Accept-Language`` unless
+    ``announce`` is false. ``redirect`` may say ``{{referer}}``: back to the page the request came from
+    (a language switcher that sets a cookie and returns you where you were).
     """
 
     status: int = 200
@@ -86,6 +95,10 @@ class Route:
     fail_first: int = 0
     fail_for: float = 0.0
     fail_status: int = 503
+    select: str | None = None
+    languages: dict[str, str] = field(default_factory=dict)
+    announce: bool = True
+    default_language: str = "ru"  # the language of the default answer (Accept-Language: ru gets it)
 
     @classmethod
     def from_mapping(cls, spec: Any, where: str) -> Route:
@@ -101,6 +114,8 @@ class Route:
             raise ValueError(f"{where}: status must be an HTTP status code, got {route.status!r}")
         if not isinstance(route.headers, dict):
             raise ValueError(f"{where}: headers must be a mapping, got {route.headers!r}")
+        if route.select is not None and not (route.select == "accept-language" or route.select.startswith("cookie:")):
+            raise ValueError(f"{where}: select must be 'cookie:NAME' or 'accept-language', got {route.select!r}")
         if route.encode is not None:
             try:
                 "".encode(route.encode)
@@ -238,10 +253,16 @@ class FixtureSite:
         if route.redirect is not None:
             status = 302 if route.status == 200 else route.status
             location = route.redirect.replace(BASE_URL_PLACEHOLDER, base_url)
+            location = location.replace(REFERER_PLACEHOLDER, request_headers.get("Referer") or base_url + "/")
             reply = _page(status, f'Moved to <a href="{html.escape(location)}">{html.escape(location)}</a>')
             reply.headers.append(("Location", location))
             return self._finish(reply, route)
 
+        chosen = _selected_language(route, request_headers)
+        if chosen is not None and self.root is not None and (self.root / route.languages[chosen]).is_file():
+            route = replace(route, file=route.languages[chosen], body=None)
+        elif chosen is not None:
+            route = replace(route, body=route.languages[chosen])
         if route.body is not None:
             raw = route.body.encode("utf-8") if isinstance(route.body, str) else route.body
             content_type = route.content_type or "text/html"
@@ -272,6 +293,8 @@ class FixtureSite:
         if charset and "charset=" not in content_type.lower():
             content_type = f"{content_type}; charset={charset}"
         reply = Reply(route.status, [("Content-Type", content_type)], raw)
+        if route.select == "accept-language" and route.announce:
+            reply.headers += [("Vary", "Accept-Language"), ("Content-Language", chosen or route.default_language)]
 
         if route.etag and 200 <= route.status < 300:
             etag = '"' + hashlib.sha256(raw).hexdigest() + '"'
@@ -327,6 +350,36 @@ class FixtureSite:
             if etag not in seen:
                 seen[etag] = max([int(time.time())] + [t + 1 for t in seen.values()])
             return seen[etag]
+
+
+def _selected_language(route: Route, request_headers: Any) -> str | None:
+    """The key of ``route.languages`` this request selects (see Route), or None for the default answer."""
+    if not route.select or not route.languages:
+        return None
+    if route.select.startswith("cookie:"):
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(request_headers.get("Cookie") or "")
+        except http.cookies.CookieError:
+            return None
+        morsel = cookies.get(route.select.split(":", 1)[1])
+        return morsel.value if morsel is not None and morsel.value in route.languages else None
+    ranked = []
+    for n, part in enumerate((request_headers.get("Accept-Language") or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, n, tag.strip().lower().split("-")[0]))
+    for _, _, language in sorted(ranked):
+        if language == route.default_language:
+            return None
+        if language in route.languages:
+            return language
+    return None
 
 
 def _not_modified(request_headers: Any, etag: str, modified: int) -> bool:
