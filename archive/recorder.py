@@ -12,16 +12,25 @@ Rules (Open Terms Archive's "snapshot is not version", made cheap for re-crawls)
   ``historical`` with the date the company states, and the snapshot keeps where it was listed:
   its versions are old texts captured now, never the current document. A year stated alone is
   stored as January 1 of it, an edition number as no date; ``listed_on`` keeps what was stated
-  ("stated": the words, "precision": day | year | number, "edition": the number).
+  ("stated": the words, "precision": day | year | number, "edition": the number);
+- a language state the spider tried (a cookie, Accept-Language, a click: ``Capture.variant``) that
+  brought back the plain page's bytes, or its text, selected nothing: its snapshot is kept (the
+  coverage report's proof of absence reads it) but it is no document;
+- panels (``extraction.panels``) of a plain capture: sibling panels in different languages are
+  language versions of one document: the page's version is the shown panel's language alone, each
+  other-language panel a document of its own at the same URL (variant ``panel:<key>``), and a hidden
+  panel in another language than the page shows is never counted into the page's text; tabs or
+  sections that each name a document type are documents of their own, whatever the page's role.
+  Their snapshots share the page's blob; on unchanged bytes they are observed again without a parse.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -31,10 +40,12 @@ from archive.changelog import keep_change_summary
 from archive.db import Database
 from archive.models import Document, Snapshot, Version
 from archive.queries import LastBody, last_bodies, latest_version
-from archive.records import DOCUMENT, HOME, RENDERED, Capture
+from archive.records import DOCUMENT, HOME, HUB, PANEL, RENDERED, Capture
 from config.editions import StatedDate
+from config.vocabulary import Vocabulary
 from diffing.normalise import text_hash
-from extraction.extract import extract
+from extraction import panels
+from extraction.extract import Extraction, extract
 from language.detect import DETECTOR, document_language
 
 log = logging.getLogger(__name__)
@@ -45,6 +56,21 @@ SAME_TEXT = "same_text"  # new bytes, same normalised text (e.g. a changed foote
 UNCHANGED = "unchanged"  # same bytes as last time, or 304
 NEW_PAGE = "new_page"  # a homepage or hub page with new bytes
 FAILED = "failed"
+
+# A panel is a language version or a document of its own only with a document's worth of text: a
+# short hidden blurb in Kazakh on a Russian page is neither.
+PANEL_TEXT_CHARS = 300
+TEXT_LANGUAGES = ("kk", "ru", "en")
+
+
+@dataclass(frozen=True)
+class PanelDocument:
+    """One panel that is a document of its own: which panel, its variant key, language and type."""
+
+    index: int
+    key: str
+    language: str | None
+    doc_type: str | None
 
 
 def stated_day(stated: date | None) -> date | None:
@@ -76,7 +102,8 @@ def storage_full(exc: BaseException) -> bool:
 class Recorder:
     """Records captures of one run; one instance per run, used from one thread."""
 
-    def __init__(self, db: Database, blobs: BlobStore, run_id: int, soft_404_phrases: Sequence[str] = ()):
+    def __init__(self, db: Database, blobs: BlobStore, run_id: int, soft_404_phrases: Sequence[str] = (),
+                 vocabulary: Vocabulary | None = None):
         self.db = db
         self.blobs = blobs
         self.run_id = run_id
@@ -93,6 +120,22 @@ class Recorder:
         # the spider reads it from the reactor thread when it decides which languages to probe for
         # (spiders.states). Single writes of a dict are atomic under the GIL; readers copy it.
         self.languages: dict[tuple[str, str, str], str] = {}
+        self._vocabulary = vocabulary
+        # The panel variants last seen at each (final URL, kind): an unchanged page observes them again.
+        self._panels_at: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for url, kind, variant in self.last:
+            if variant.startswith(f"{PANEL}:"):
+                self._panels_at[(url, kind)].add(variant)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The config's vocabulary (document types named by tab labels); the packaged one for tools and
+        tests that give none, loaded only when a page has panels."""
+        if self._vocabulary is None:
+            from config.loader import default_vocabulary
+
+            self._vocabulary = default_vocabulary()
+        return self._vocabulary
 
     def close(self) -> None:
         self.session.close()
@@ -126,7 +169,14 @@ class Recorder:
         if failure is None:
             sha = previous.sha256 if cap.not_modified and previous else self._put(cap.body)
         same_bytes = sha is not None and previous is not None and previous.sha256 == sha
-        doc = self._document(cap) if cap.role == DOCUMENT else None
+        ex: Extraction | None = None
+        nothing_selected = False
+        if cap.role == DOCUMENT and failure is None and self._tried_state(cap):
+            nothing_selected, ex = self._selects_nothing(cap, sha, previous if same_bytes else None)
+        page = None
+        if failure is None and not cap.variant and cap.role in (DOCUMENT, HUB) and not same_bytes:
+            page = self._panels(cap)
+        doc = self._document(cap) if cap.role == DOCUMENT and not nothing_selected else None
         # A rendering keeps the server's bytes as the browser received them, as their own snapshot.
         parent = self._record_original(cap.original, doc) if cap.original is not None else None
         screenshot = self._put(cap.screenshot) if cap.screenshot else None
@@ -136,6 +186,10 @@ class Recorder:
             if failure:
                 return self._failed(cap, None, failure, detail, **extra)
             self._snapshot(cap, None, sha, UNCHANGED if same_bytes else "new", **extra)
+            if nothing_selected:
+                self._seen_language(cap, self._plain_language(cap))
+            elif sha is not None and not cap.variant:
+                self._observe_panels(cap, sha, same_bytes, page)
             return UNCHANGED if same_bytes else NEW_PAGE
 
         if failure:
@@ -143,17 +197,30 @@ class Recorder:
         if same_bytes and previous:
             # Same bytes: extraction would say what it said last time.
             if previous.failure:
-                return self._failed(cap, doc, previous.failure, previous.failure_detail, sha, **extra)
-            self._snapshot(cap, doc, sha, UNCHANGED, **extra)
-            self._mark_available(doc, cap)
-            self._seen_language(cap, doc.language)
-            return UNCHANGED
+                outcome = self._failed(cap, doc, previous.failure, previous.failure_detail, sha, **extra)
+            else:
+                self._snapshot(cap, doc, sha, UNCHANGED, **extra)
+                self._mark_available(doc, cap)
+                self._seen_language(cap, doc.language)
+                outcome = UNCHANGED
+            if not cap.variant:
+                self._observe_panels(cap, sha, True, None)
+            return outcome
 
-        ex = extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases)
+        if ex is None:
+            ex = self._extract(cap, page)
         if ex.failure:
-            return self._failed(cap, doc, ex.failure, ex.detail, sha, **extra)
+            outcome = self._failed(cap, doc, ex.failure, ex.detail, sha, **extra)
+            self._observe_panels(cap, sha, False, page)
+            return outcome
         snap = self._snapshot(cap, doc, sha, "new", **extra)
         self._mark_available(doc, cap)
+        outcome = self._store_text(cap, doc, snap, ex)
+        self._observe_panels(cap, sha, False, page)
+        return outcome
+
+    def _store_text(self, cap: Capture, doc: Document, snap: Snapshot, ex: Extraction) -> str:
+        """A new version of ``doc`` when its normalised text differs from the last one."""
         # The version keeps the text as extracted; only the comparison uses the normalised form.
         text = ex.text
         digest = text_hash(text)
@@ -188,8 +255,202 @@ class Recorder:
         self._seen_language(cap, detection.language)
         return NEW_VERSION
 
+    def _extract(self, cap: Capture, page: tuple[panels.PanelPage, set[int], list] | None = None) -> Extraction:
+        if page is None or not page[0].panels:
+            # No panel: the page as it is (parsed once already when it showed a sign of one).
+            return extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases,
+                           parsed=page[0].parsed if page else None)
+        found, cut, _ = page
+        # The page with the other-language panels cut out and every panel revealed: what a person
+        # reads in the page's own language.
+        try:
+            markup = found.markup(cut)
+        except Exception:  # noqa: BLE001 - a tree we cannot write back is read as it was served
+            log.exception("panels of %s %s could not be revealed; the page is read as served", cap.company_id,
+                          cap.url)
+            return extract(cap.body, cap.headers.get("content-type"), cap.final_url, self.soft_404_phrases)
+        ex = extract(markup, "text/html; charset=utf-8", cap.final_url, self.soft_404_phrases)
+        return replace(ex, encoding=found.encoding)
+
     def _seen_language(self, cap: Capture, language: str | None) -> None:
         self.languages[(cap.company_id, cap.url, cap.variant)] = language or "und"
+
+    # -- language states that selected nothing ---------------------------------------------------
+
+    @staticmethod
+    def _tried_state(cap: Capture) -> bool:
+        """A language state the spider tried (cookie, Accept-Language, click), not a panel of ours."""
+        return bool(cap.variant) and not cap.variant.startswith(f"{PANEL}:")
+
+    def _same_as_plain(self, cap: Capture, sha: str | None) -> bool:
+        """A language state (a cookie, Accept-Language, a click) that brought back the very bytes the URL
+        serves plainly selected nothing: the snapshot is kept, with how it was tried (the coverage
+        report's proof of absence reads it), but it is no document of its own."""
+        if not cap.variant or sha is None:
+            return False
+        plain = self.last.get((cap.final_url, cap.kind, ""))
+        return plain is not None and plain.sha256 == sha
+
+    def _selects_nothing(self, cap: Capture, sha: str | None, same: LastBody | None) -> tuple[bool, Extraction | None]:
+        """Did this language state select nothing: the plain page's bytes, or other bytes (a highlighted
+        menu item, a token) with the plain document's text? Returns the extraction when one was made, so
+        a real language version is not extracted twice."""
+        if self._same_as_plain(cap, sha):
+            return True, None
+        if same is not None:
+            # The bytes this state answered last time: what was decided then stands.
+            return same.document_id is None and same.failure is None, None
+        plain = self._plain_document(cap)
+        if plain is None:
+            return False, None
+        last_version = latest_version(self.session, plain.id)
+        if last_version is None:
+            return False, None
+        ex = self._extract(cap, self._panels(cap))  # read as the plain page was, panels and all
+        return not ex.failure and text_hash(ex.text) == last_version.text_sha256, ex
+
+    def _plain_document(self, cap: Capture) -> Document | None:
+        return self.session.scalars(
+            select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url,
+                                   Document.variant == "")).first()
+
+    def _plain_language(self, cap: Capture) -> str | None:
+        plain = self._plain_document(cap)
+        return plain.language if plain is not None else None
+
+    # -- panels ------------------------------------------------------------------------------------
+
+    def _panels(self, cap: Capture) -> tuple[panels.PanelPage, set[int], list[PanelDocument]] | None:
+        """The page's panels and what becomes of them: the indexes cut from the page's own text, and
+        the panels that are documents of their own. None for a page without a sign of one (most pages)."""
+        try:
+            found = panels.find(cap.body, cap.headers.get("content-type"))
+            if found is None:
+                return None
+            cut, docs = self._plan(cap, found) if found.panels else (set(), [])
+        except Exception:  # noqa: BLE001 - a panel we cannot read never loses the page
+            log.exception("panels of %s %s could not be read; the page is kept as it is", cap.company_id, cap.url)
+            return None
+        return found, cut, docs
+
+    def _plan(self, cap: Capture, found: panels.PanelPage) -> tuple[set[int], list[PanelDocument]]:
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, panel in enumerate(found.panels):
+            if len(panel.text) >= PANEL_TEXT_CHARS:
+                groups[panel.group].append(i)
+        cut: set[int] = set()
+        docs: list[PanelDocument] = []
+        keys: set[str] = set()
+
+        def add(i: int, language: str | None, doc_type: str | None, fallback: str) -> None:
+            panel = found.panels[i]
+            key = panel.element_id or f"{fallback}-{panel.position}"
+            if key in keys:
+                key = f"{key}-{panel.group}"
+            keys.add(key)
+            docs.append(PanelDocument(i, key, language, doc_type))
+
+        own: str | None = None  # the language of what the page shows on arrival, once known
+        taken: set[int] = set()  # panels that are documents of their own
+        for members in groups.values():
+            languages = {i: document_language(found.panels[i].text)[0].language for i in members}
+            types = {i: self.vocabulary.document_type(text=found.panels[i].label or "") for i in members}
+            typed = {i: t for i, t in types.items() if t}
+            # Several documents inline: tabs or sections that name different documents (a hub's
+            # sections may name one each).
+            if len(set(typed.values())) >= 2 or (cap.role == HUB and typed):
+                for i, doc_type in typed.items():
+                    add(i, languages[i], doc_type, doc_type)
+                taken |= set(typed)
+                continue
+            if cap.role != DOCUMENT:
+                continue
+            known = {i: lang for i, lang in languages.items() if lang in TEXT_LANGUAGES}
+            if len(set(known.values())) < 2:
+                continue
+            # Language versions of one document: the shown panel (or the first) is the page's own.
+            shown = next((i for i in members if i in known and not found.panels[i].hidden), next(iter(known)))
+            own = own or known[shown]
+            for i, language in known.items():
+                if language != known[shown]:
+                    cut.add(i)
+                    add(i, language, cap.doc_type, language)
+        if cap.role == DOCUMENT:
+            self._plan_hidden(found, cut, taken, own, add)
+        return cut, docs
+
+    @staticmethod
+    def _plan_hidden(found: panels.PanelPage, cut: set[int], taken: set[int], own: str | None, add) -> None:
+        """Hidden text never distorts the shown text's language: a hidden panel in another language than
+        what the page shows is cut from the page's text, and with a document's worth of text it is that
+        language's version (a Kazakh version in a pop-up, no tab beside it)."""
+        rest = [i for i, panel in enumerate(found.panels) if panel.hidden and i not in cut and i not in taken]
+        languages = {i: document_language(found.panels[i].text)[0].language for i in rest}
+        foreign = {i: lang for i, lang in languages.items() if lang in TEXT_LANGUAGES}
+        if not foreign:
+            return
+        own = own or document_language(found.visible_text())[0].language
+        if own not in TEXT_LANGUAGES:
+            return
+        for i, language in foreign.items():
+            if language == own:
+                continue
+            cut.add(i)
+            if len(found.panels[i].text) >= PANEL_TEXT_CHARS:
+                add(i, language, None, language)
+
+    def _panel_capture(self, cap: Capture, variant: str, reached: dict | None, **changes) -> Capture:
+        return replace(cap, variant=variant, reached=reached, original=None, screenshot=None, render_reason=None,
+                       **changes)
+
+    def _observe_panels(self, cap: Capture, sha: str, same_bytes: bool,
+                        page: tuple[panels.PanelPage, set[int], list[PanelDocument]] | None) -> None:
+        """Each panel document of the page: a snapshot (the page's blob) and, on new bytes, its text."""
+        if same_bytes:
+            self._panels_again(cap, sha)
+            return
+        if page is None:
+            return
+        found, _, docs = page
+        for wanted in docs:
+            panel = found.panels[wanted.index]
+            reached = {"how": PANEL, "language": wanted.language, "switcher": panel.label, "from": cap.final_url,
+                       "panel": wanted.key}
+            pcap = self._panel_capture(cap, f"{PANEL}:{wanted.key}", reached, title=panel.label,
+                                       doc_type=wanted.doc_type or cap.doc_type, role=DOCUMENT,
+                                       language_hint=wanted.language)
+            try:
+                ex = extract(panel.html.encode(), "text/html; charset=utf-8", cap.final_url, self.soft_404_phrases)
+            except Exception:  # noqa: BLE001 - one panel we cannot read never loses the page or the others
+                log.exception("panel %s of %s could not be extracted", wanted.key, cap.url)
+                continue
+            if ex.failure:  # too little text once extracted, say: a panel, not a document
+                log.info("panel %s of %s is no document: %s", wanted.key, cap.url, ex.detail or ex.failure)
+                continue
+            doc = self._document(pcap)
+            if panel.label:
+                ex = replace(ex, title=panel.label)
+            snap = self._snapshot(pcap, doc, sha, "new")
+            self._mark_available(doc, pcap)
+            self.counts[self._store_text(pcap, doc, snap, ex)] += 1
+
+    def _panels_again(self, cap: Capture, sha: str) -> None:
+        """Same bytes as last time: the panel documents read from them were observed again, unchanged."""
+        for variant in sorted(self._panels_at.get((cap.final_url, cap.kind), ())):
+            last = self.last[(cap.final_url, cap.kind, variant)]
+            if last.sha256 != sha or last.document_id is None or last.failure:
+                continue  # a panel of older bytes, gone from the page since
+            doc = self.session.get(Document, last.document_id)
+            before = self.session.get(Snapshot, last.snapshot_id)
+            if doc is None or before is None:
+                continue
+            pcap = self._panel_capture(cap, variant, before.reached, title=doc.title, doc_type=doc.doc_type,
+                                       role=DOCUMENT, language_hint=before.language_hint)
+            self._document(pcap)
+            self._snapshot(pcap, doc, sha, UNCHANGED)
+            self._mark_available(doc, pcap)
+            self._seen_language(pcap, doc.language)
+            self.counts[UNCHANGED] += 1
 
     @staticmethod
     def _fetch_failure(cap: Capture) -> tuple[str | None, str | None]:
@@ -284,6 +545,8 @@ class Recorder:
         if sha:
             self.last[(cap.final_url, cap.kind, cap.variant)] = LastBody(
                 snap.id, sha, cap.headers, failure, detail, snap.document_id)
+            if cap.variant.startswith(f"{PANEL}:"):
+                self._panels_at[(cap.final_url, cap.kind)].add(cap.variant)
         return snap
 
     def _failed(self, cap: Capture, doc: Document | None, reason: str, detail: str | None,

@@ -93,7 +93,7 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
     db = Database(opts.db_url)
     blobs = BlobStore(opts.data_dir / "blobs")
     run_id = start_run(db, campaign.name if campaign else None)
-    recorder = Recorder(db, blobs, run_id, cfg.vocabulary.soft_404)
+    recorder = Recorder(db, blobs, run_id, cfg.vocabulary.soft_404, cfg.vocabulary)
     started = time.monotonic()
     try:
         _run_spider(cfg, companies, recorder)

@@ -113,6 +113,7 @@ def sniff_kind(body: bytes, content_type: str | None) -> str:
 _PARSER = HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False,
                      huge_tree=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")  # lxml refuses str input that declares an encoding
+PARSER = _PARSER  # extraction.panels copies panels the same way
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "svg", "iframe", "form")
 _BLOCKS = frozenset("p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article main aside "
                     "blockquote pre address figure figcaption caption br hr center".split())
@@ -160,6 +161,11 @@ def _plain_text(root) -> str:
         else:
             pieces += ("" if tag in _DROP else sep, (el.tail or "") if el is not node else "")
     return _lines("".join(pieces))
+
+
+def tree_text(el) -> str:
+    """The visible text of one element (a panel), one paragraph per line, scripts and chrome left out."""
+    return _plain_text(el)
 
 
 def _deeper_than(root, limit: int) -> bool:
@@ -258,10 +264,33 @@ def _judge(text: str, title: str | None, h1: str, kind: str, encoding: str | Non
     return Extraction(text, title, kind, encoding, extractor, None)
 
 
-def _main_text(root, markup: str, url: str) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class Parsed:
+    """A page parsed once: the tree, the markup it came from, the charset used, and whether the parser
+    stopped early. ``extraction.panels`` looks for panels in it; when it finds none, ``extract`` reads
+    the same tree instead of parsing again."""
+
+    root: object
+    markup: str
+    encoding: str | None
+    truncated: bool
+
+
+def parse_html(body: bytes, content_type: str | None) -> Parsed | None:
+    """Decode and parse an HTML page; None when no HTML could be parsed."""
+    text, encoding = decode_html(body, content_type)
+    markup = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    try:
+        root = document_fromstring(markup, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return Parsed(root, markup, encoding, _truncated(_PARSER))
+
+
+def _main_text(root, markup: str, url: str, truncated: bool) -> tuple[str, str, str]:
     """(text, raw text, extractor) of a parsed page: trafilatura's main text, or the fallbacks of the
     module docstring."""
-    if _truncated(_PARSER):
+    if truncated:
         flat = _flat_text(markup)
         return flat, flat, FLAT
     if _deeper_than(root, DEEP_TREE):
@@ -282,17 +311,17 @@ def _main_text(root, markup: str, url: str) -> tuple[str, str, str]:
     return main, raw, TRAFILATURA
 
 
-def _extract_html(body: bytes, content_type: str | None, url: str, phrases: Sequence[str]) -> Extraction:
-    text, encoding = decode_html(body, content_type)
-    markup = _XML_DECL.sub("", text, count=1).replace("\x00", "")
-    try:
-        root = document_fromstring(markup, parser=_PARSER)
-    except (etree.ParserError, ValueError):
+def _extract_html(body: bytes, content_type: str | None, url: str, phrases: Sequence[str],
+                  parsed: Parsed | None = None) -> Extraction:
+    parsed = parsed or parse_html(body, content_type)
+    if parsed is None:
+        _, encoding = decode_html(body, content_type)
         return Extraction("", None, "html", encoding, LXML_FALLBACK, "no_text", "no HTML could be parsed")
+    root, markup, encoding = parsed.root, parsed.markup, parsed.encoding
     title = _title(root)
     h1 = root.find(".//h1")
     h1_text = h1.text_content() if h1 is not None else ""
-    main, raw, extractor = _main_text(root, markup, url)
+    main, raw, extractor = _main_text(root, markup, url, parsed.truncated)
     scripts = len(root.findall(".//script"))
     hint = f" ({scripts} <script> elements: a JavaScript app shell?)" if scripts >= 3 else ""
     return _judge(main, title, h1_text, "html", encoding, extractor, phrases, hint, raw)
@@ -319,16 +348,18 @@ def _from_file(kind: str, got: FileText) -> Extraction:
 
 
 def extract(body: bytes, content_type: str | None, url: str,
-            soft_404_phrases: Sequence[str] = (), *, limits: FileLimits | None = None) -> Extraction:
+            soft_404_phrases: Sequence[str] = (), *, limits: FileLimits | None = None,
+            parsed: Parsed | None = None) -> Extraction:
     """Extract the main text of one captured body; never raises for bad input.
 
     PDFs and DOCX are read in a limited child process (``extraction.filedocs``): ``limits`` bounds it,
-    by default ``FileLimits.from_env()`` (``POLICY_ARCHIVE_OCR=0`` switches OCR of scans off)."""
+    by default ``FileLimits.from_env()`` (``POLICY_ARCHIVE_OCR=0`` switches OCR of scans off). ``parsed``:
+    the body already parsed (``parse_html``), read as it is; never changed."""
     kind = sniff_kind(body, content_type)
     if not body.strip():
         return Extraction("", None, kind, None, PLAIN, "empty_body", f"{len(body)} bytes, no content")
     if kind == "html":
-        return _extract_html(body, content_type, url, soft_404_phrases)
+        return _extract_html(body, content_type, url, soft_404_phrases, parsed)
     if kind == "pdf":
         return _from_file("pdf", filedocs.extract_pdf(body, limits))
     if kind == "docx":
