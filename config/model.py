@@ -113,6 +113,23 @@ Slug = Annotated[str, AfterValidator(check_slug)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Address = Annotated[str, AfterValidator(check_address)]
 
+# One language range of an Accept-Language header, with an optional weight: "kk-KZ", "ru;q=0.9", "*".
+_LANGUAGE_RANGE = re.compile(r"(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(\s*;\s*q=(0(\.\d{0,3})?|1(\.0{0,3})?))?")
+
+
+def check_accept_language(value: str) -> str:
+    """An Accept-Language header value as a browser sends it: language ranges with optional q weights,
+    comma-separated. Anything else (a newline, a stray word) would be sent to every site as written."""
+    value = value.strip()
+    ranges = [r.strip() for r in value.split(",")]
+    if not value or not all(_LANGUAGE_RANGE.fullmatch(r) for r in ranges):
+        raise ValueError("expected an Accept-Language value such as 'ru-RU,ru;q=0.9,kk-KZ;q=0.8,kk;q=0.7,en;q=0.5' "
+                         f"(languages, each with an optional ;q= weight, separated by commas), got {value!r}")
+    return value
+
+
+AcceptLanguage = Annotated[str, AfterValidator(check_accept_language)]
+
 
 class CrawlSettings(StrictModel):
     max_depth: int = Field(3, ge=1, le=10)  # clicks from the homepage (RDR: "one or two clicks")
@@ -125,10 +142,15 @@ class CrawlSettings(StrictModel):
     max_pages_per_company: int = Field(300, ge=1)
     max_response_bytes: int = Field(50_000_000, ge=1)
     user_agent: Text = "policy-archive/0.1 (+research archive of public policy documents)"
+    # What a Kazakhstani reader's browser asks for: sites that negotiate answer the plain crawl as they
+    # answer such a reader. Sent on every request (plain and in Chromium) and recorded with each capture.
+    accept_language: AcceptLanguage = "ru-RU,ru;q=0.9,kk-KZ;q=0.8,kk;q=0.7,en;q=0.5"
     render: RenderMode = "auto"
     # How long a rendered page may take to show a document's worth of text, in seconds.
     render_wait: float = Field(5, gt=0, le=60)
     render_pages: int = Field(4, ge=1, le=32)  # browser pages open at once
+    # Script-only language switchers clicked per page (buttons, "RU ▾" menus: spiders.scripted).
+    max_clicks: int = Field(6, ge=0, le=30)
     chromium: Text = "/usr/bin/chromium"  # Debian's Chromium; Playwright cannot download its own here
     obey_robots_txt: bool = False
     # Transient trouble (503, 429, 502, 504...): retries within the run, each after the server's

@@ -17,6 +17,12 @@ Anti-bot interstitials (``extraction.challenge``) are never kept as pages: a pla
 goes to the browser whatever the policy's heuristics say (under ``never`` it is the failure
 ``challenge``), and a rendering that shows one waits, bounded, for it to clear and follows its
 reload; one that does not clear is the failure ``challenge``, naming the vendor.
+
+A page the spider asks to be *acted on* (``meta["act"]``: it shows a language switcher that carries no
+URL, see ``spiders.scripted``) goes straight to the browser, in a browser context of its own (the
+cookies a switcher sets must not leak into other pages' renderings), and after settling is handed to
+``crawler.acting``: its switchers are clicked, bounded by ``crawl.max_clicks`` and by three times
+``crawl.render_wait`` in all; ``meta["render"].acted`` carries what each click did.
 """
 
 from __future__ import annotations
@@ -26,13 +32,16 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
+from crawler.acting import Acting, act
 from crawler.pageguard import PageGuard
 from extraction.challenge import Challenge, detect_challenge
+from spiders.scripted import ACT
 
 log = logging.getLogger("policy_archive.render")
 
@@ -49,6 +58,8 @@ CHALLENGE_GRACE_S = 10
 CHALLENGE_POLL_S = 0.5
 # Beyond the waits' own bounds: the screenshot (15 s) and reading the DOM and bytes.
 SETTLE_SLACK_S = 30
+# Acting on a page's switchers may take this many times crawl.render_wait in all.
+ACT_WAITS = 3
 
 def render_reason(policy: str, status: int, content_type: str, body: bytes, role: str) -> str | None:
     """Why this plain response should be rendered in a browser, or None to keep it as it is."""
@@ -94,6 +105,7 @@ class Rendering:
     screenshot: bytes | None = None
     blocked: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    acted: Acting | None = None  # what clicking the page's switchers did (act requests only)
 
 
 def _not_cleared(challenge: Challenge, seconds: float) -> str:
@@ -123,20 +135,26 @@ class RenderMiddleware:
     """Sends pages that need it through Chromium and packs the result into one response."""
 
     def __init__(self, policies: dict[str, str], default: str, allow: list[str], wait_ms: int,
-                 max_bytes: int, context: dict | None = None):
+                 max_bytes: int, context: dict | None = None, max_clicks: int = 6, language_of_label=None):
         self.policies = policies
         self.default = default
         self.guard = PageGuard(allow)
         self.wait_ms = wait_ms
         self.max_bytes = max_bytes
         self.context = context or {}
+        self.max_clicks = max_clicks
+        # The vocabulary's reading of a switcher's text (the spider's); without it nothing is acted on.
+        self.language_of_label = language_of_label
+        self.act_contexts = 0
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         return cls(s.getdict("POLICY_ARCHIVE_RENDER"), s.get("POLICY_ARCHIVE_RENDER_DEFAULT", "auto"),
                    s.getlist("POLICY_ARCHIVE_ALLOW_PRIVATE"), s.getint("POLICY_ARCHIVE_RENDER_WAIT_MS", 5000),
-                   s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"))
+                   s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"),
+                   s.getint("POLICY_ARCHIVE_MAX_CLICKS", 6),
+                   getattr(getattr(crawler.spider, "vocabulary", None), "language_of_label", None))
 
     def _policy(self, request) -> str:
         return self.policies.get(request.meta.get("company"), self.default)
@@ -148,8 +166,8 @@ class RenderMiddleware:
             "page_guard": self.guard,
             "playwright": True,
             "playwright_include_page": True,
-            "playwright_context": "render",
-            "playwright_context_kwargs": self.context,
+            "playwright_context": self._context_name(request),
+            "playwright_context_kwargs": self._context_kwargs(request),
             "playwright_page_init_callback": "crawler.pageguard.init_page",
             # The DOM, not every last image: a page that never stops loading still renders.
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
@@ -164,6 +182,31 @@ class RenderMiddleware:
         for name in (b"If-None-Match", b"If-Modified-Since"):
             headers.pop(name, None)
         return request.replace(meta=meta, headers=headers, dont_filter=True)
+
+    def _context_kwargs(self, request) -> dict:
+        """A language state's context starts with the state's cookies (spiders.states): Chromium sends its own
+        cookies, not the Cookie header Scrapy's jar put on the request."""
+        cookies = request.meta.get("state_cookies")
+        if not cookies or not request.meta.get("cookiejar"):
+            return self.context
+        host = urlsplit(request.url).hostname or ""
+        return {**self.context, "storage_state": {"origins": [], "cookies": [
+            {"name": name, "value": value, "domain": host, "path": "/", "expires": -1, "httpOnly": False,
+             "secure": False, "sameSite": "Lax"} for name, value in cookies.items()]}}
+
+    def _context_name(self, request) -> str:
+        if not request.meta.get(ACT):
+            # A language state's pages (and a switcher's) render in a context of their own: the cookies the site
+            # sets in the browser there must never reach the plain crawl's renderings.
+            jar = request.meta.get("cookiejar")
+            return f"render-{jar}" if jar else "render"
+        self.act_contexts += 1
+        return f"act-{self.act_contexts}"  # closed with its page (_finish)
+
+    async def process_request(self, request):
+        if request.meta.get(ACT) and "render" not in request.meta:
+            return self._render_request(request, "act")  # no plain fetch first: the spider has it already
+        return None
 
     async def process_response(self, request, response):
         if "render" in request.meta:
@@ -207,11 +250,16 @@ class RenderMiddleware:
         bound = 2 * self.wait_ms / 1000 + CHALLENGE_GRACE_S + SETTLE_SLACK_S
         try:
             challenge, url, dom = await asyncio.wait_for(self._settle(request, page, rendering), bound)
+            if request.meta.get(ACT) and self.language_of_label is not None:
+                rendering.acted = await self._act(page)
         except TimeoutError:
             raise RenderFailed(f"timeout: the rendered page did not settle within {bound:.0f} s") from None
         finally:
             try:
                 await asyncio.wait_for(page.close(), 10)
+                # A switcher's own jar (spiders.states) is used once: its context goes with its page.
+                if request.meta.get(ACT) or str(request.meta.get("cookiejar") or "").startswith("switch-"):
+                    await asyncio.wait_for(page.context.close(), 10)
             except Exception as exc:  # a browser that stopped answering is restarted by scrapy-playwright
                 log.warning("could not close a rendered page: %s", exc)
         if max(len(dom), len(rendering.original_body)) > self.max_bytes:
@@ -228,6 +276,18 @@ class RenderMiddleware:
         headers["content-type"] = "text/html; charset=utf-8"
         return HtmlResponse(url=url, status=status, headers=headers, body=dom, encoding="utf-8",
                             request=request, flags=[*response.flags, "rendered"], ip_address=response.ip_address)
+
+    async def _act(self, page) -> Acting:
+        """Click the page's switchers (crawler.acting), within ACT_WAITS × render_wait; a page that takes
+        longer keeps what was found before the bound."""
+        budget = ACT_WAITS * self.wait_ms / 1000
+        acting = Acting()
+        try:
+            await asyncio.wait_for(act(page, self.language_of_label, self.max_clicks, self.wait_ms, budget, acting),
+                                   budget + SETTLE_SLACK_S)
+        except TimeoutError:
+            acting.notes.append(f"acting did not finish within {budget + SETTLE_SLACK_S:.0f} s")
+        return acting
 
     async def _settle(self, request, page, rendering: Rendering) -> tuple[Challenge | None, str, bytes]:
         """Wait out a challenge, then for text and a quiet network (each bounded); keep the server's
@@ -250,7 +310,7 @@ class RenderMiddleware:
                 rendering.original_body = await nav.body()
             except Exception as exc:
                 rendering.notes.append(f"the server's bytes were not available: {exc}")
-        if request.meta.get("role") == "document":
+        if request.meta.get("role") == "document" and not request.meta.get(ACT):
             try:
                 rendering.screenshot = await page.screenshot(full_page=True, type="png", timeout=15_000)
             except Exception as exc:

@@ -16,6 +16,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_locale(accept_language: str) -> str:
+    """Chromium's locale for an Accept-Language value: its first language range ("ru-RU"; "*" -> "ru-RU")."""
+    first = accept_language.split(",")[0].split(";")[0].strip()
+    return "ru-RU" if first == "*" else first
+
+
 def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
                     proxies: dict[str, str] | None = None) -> dict[str, Any]:
     """``render`` and ``proxies``: the companies' own policies, by company id. The recorder is not a
@@ -23,6 +29,9 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
     return {
         "BOT_NAME": "policy-archive",
         "USER_AGENT": crawl.user_agent,
+        # A Kazakhstani reader's browser's languages (crawl.accept_language); a probe's own header wins.
+        "DEFAULT_REQUEST_HEADERS": {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                                    "Accept-Language": crawl.accept_language},
         "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_host,
@@ -68,6 +77,7 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
         "POLICY_ARCHIVE_RENDER": dict(render or {}),
         "POLICY_ARCHIVE_RENDER_DEFAULT": crawl.render,
         "POLICY_ARCHIVE_RENDER_WAIT_MS": int(crawl.render_wait * 1000),
+        "POLICY_ARCHIVE_MAX_CLICKS": crawl.max_clicks,
         "POLICY_ARCHIVE_PROXY": crawl.proxy,
         "POLICY_ARCHIVE_PROXIES": dict(proxies or {}),
         # scrapy-playwright's handler, plus SOCKS5 for plain requests.
@@ -81,6 +91,10 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
         # No PLAYWRIGHT_CONTEXTS: with one declared, Chromium would start with every crawl. The render
         # middleware names its context and passes these options, so the browser starts on first use.
         "POLICY_ARCHIVE_RENDER_CONTEXT": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},
-                                          "service_workers": "block", "accept_downloads": True},
+                                          "service_workers": "block", "accept_downloads": True,
+                                          # The same reader in the browser: navigator.language and every
+                                          # request the page makes, not only the one Scrapy hands it.
+                                          "locale": browser_locale(crawl.accept_language),
+                                          "extra_http_headers": {"Accept-Language": crawl.accept_language}},
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
     }

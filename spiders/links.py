@@ -23,6 +23,9 @@ class RawLink:
     url: str  # absolute, without fragment
     text: str  # visible text, title and aria-label, whitespace collapsed
     hreflang: str | None = None  # from <link rel=alternate hreflang> or <a hreflang>
+    # "link": an <a href>; "script": an element that leads on only by script (spiders.scripted): a person
+    # clicks it, and its capture says so (reached how "click").
+    kind: str = "link"
 
 
 @dataclass(frozen=True)

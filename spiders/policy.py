@@ -42,13 +42,20 @@ from w3lib.html import get_meta_refresh
 
 from archive.records import (
     ARCHIVE,
+    COOKIE,
     DOCUMENT,
     HOME,
+    HOMEPAGE,
+    HREFLANG,
+    HUB,
+    LINK,
     LISTED_AS_LINK,
     LISTED_IN_SECTION,
     LISTED_ON_PAGE,
     RENDERED,
+    SEED,
     SERVER,
+    URL_MARKER,
     Capture,
     Link,
     Listing,
@@ -56,13 +63,16 @@ from archive.records import (
 from config import Company, Vocabulary
 from spiders.archives import archive_sections, page_editions
 from spiders.links import RawLink, Target, anchor_link, classify, clean_url, same_site
+from spiders.scripted import clicked, on_page, script_links
+from spiders.states import LanguageStates, offers, replay_headers
 
 # Answers that mean "not now" rather than "no": retried later in the run (see the module docstring).
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 TRANSIENT_ERRORS = frozenset({"timeout", "connection_refused", "connection_lost", "dns_error"})
 # What a request needs to be made again: the spider's own meta keys.
 REQUEST_KEYS = ("company", "role", "doc_type", "language", "click_depth", "path", "link_text", "alternate_of",
-                "listed_on", "stated_date")
+                "listed_on", "stated_date", "variant", "reached", "cookiejar", "state_cookies", "probe_headers",
+                "switch")
 FINAL_ATTEMPT = "final_attempt"
 REFRESH = "meta refresh"  # the link text recorded in the click path for a refresh target
 
@@ -111,7 +121,7 @@ def _page_links(response: TextResponse) -> list[RawLink]:
         lang = alt.attrib["hreflang"]
         if url and lang.lower() != "x-default":
             links.append(RawLink(url, "", lang))
-    return links
+    return links + script_links(response.selector.root, response.url)  # data-href, onclick... (spiders.scripted)
 
 
 def _refresh_link(response: TextResponse) -> RawLink | None:
@@ -137,7 +147,8 @@ class PolicySpider(scrapy.Spider):
         self.vocabulary = vocabulary
         self.max_depth = max_depth
         self.max_pages = max_pages_per_company
-        self.seen: set[str] = set()
+        # URLs requested: a plain one as itself, one in a language state as (variant, URL).
+        self.seen: set[str | tuple[str, str]] = set()
         # Where each company's pages live: its homepages, plus wherever those redirect to.
         self.sites: dict[str, list[str]] = {c.id: list(c.homepages) for c in companies}
         self.requested: Counter[str] = Counter()
@@ -146,6 +157,8 @@ class PolicySpider(scrapy.Spider):
         self.editions: list[tuple[tuple, dict]] = []
         # Pages that failed transiently, fetched once more when the run is otherwise done: (url, meta).
         self.retry_at_end: list[tuple[str, dict]] = []
+        # Cookie-selected languages and Accept-Language probes (spiders.states).
+        self.states = LanguageStates(self.companies, vocabulary, self._request)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -156,7 +169,8 @@ class PolicySpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for company in self.companies.values():
             for homepage in company.homepages:
-                request = self._request(company.id, homepage, HOME, None, None, 0, [], "homepage")
+                request = self._request(company.id, homepage, HOME, None, None, 0, [], "homepage",
+                                        reached={"how": HOMEPAGE})
                 if request:
                     yield request
 
@@ -168,7 +182,8 @@ class PolicySpider(scrapy.Spider):
             self.seeds_scheduled = True
             for company in self.companies.values():
                 for seed in company.documents:
-                    requests.append(self._request(company.id, seed.url, DOCUMENT, seed.type, None, None, [], "seed"))
+                    requests.append(self._request(company.id, seed.url, DOCUMENT, seed.type, None, None, [], "seed",
+                                                  reached={"how": SEED}))
         editions, self.editions = self.editions, []
         over_budget: Counter[str] = Counter()
         for args, kwargs in editions:
@@ -179,6 +194,9 @@ class PolicySpider(scrapy.Spider):
             self.logger.warning("%s: %d old editions listed in its archive not fetched: max_pages_per_company "
                                 "(%d) reached", company_id, n, self.max_pages)
         requests = [r for r in requests if r]
+        if not requests and self.recorder is not None:
+            # Discovery and seeds are done and every capture is recorded: which families lack a language?
+            requests = self.states.idle_probes(self.recorder.languages)
         if not requests:
             requests = self._final_attempts()
         for request in requests:
@@ -193,6 +211,7 @@ class PolicySpider(scrapy.Spider):
             self.logger.info("retrying %d page(s) that had transient trouble earlier in the run", len(held))
         return [scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True,
                                meta={**meta, FINAL_ATTEMPT: True, "dont_retry": True},
+                               headers=meta.get("probe_headers"), cookies=meta.get("state_cookies"),
                                priority=self._priority(meta["click_depth"]))
                 for url, meta in held]
 
@@ -206,21 +225,31 @@ class PolicySpider(scrapy.Spider):
     def _request(self, company_id: str, url: str, role: str, doc_type: str | None, language: str | None,
                  depth: int | None, path: list[Link], text: str,
                  alternate_of: str | None = None, listed_on: Listing | None = None,
-                 stated_date: date | None = None) -> scrapy.Request | None:
-        if url in self.seen or self.requested[company_id] >= self.max_pages:
+                 stated_date: date | None = None, *, variant: str = "", reached: dict | None = None,
+                 jar: str | None = None, cookies: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None, switch: dict | None = None) -> scrapy.Request | None:
+        """A request for ``url`` unless it was asked for in this language state (``variant``) or the company's
+        page budget is spent. ``jar``/``cookies``: the state's cookie jar; ``headers``: a probe's own;
+        ``switch``: a language switcher fetched in a fresh jar (spiders.states)."""
+        key = (variant, url) if variant else url
+        if key in self.seen or self.requested[company_id] >= self.max_pages:
             return None
-        self.seen.add(url)
+        self.seen.add(key)
         self.requested[company_id] += 1
         meta = {
             "company": company_id, "role": role, "doc_type": doc_type, "language": language,
             "click_depth": depth, "path": path, "link_text": text, "alternate_of": alternate_of,
-            "listed_on": listed_on, "stated_date": stated_date,
+            "listed_on": listed_on, "stated_date": stated_date, "variant": variant, "reached": reached,
+            "cookiejar": jar, "state_cookies": cookies, "probe_headers": headers, "switch": switch,
         }
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, priority=self._priority(depth))
+        # A state's request is for a URL the plain crawl asked for too, and a switcher sends you back to one:
+        # Scrapy's duplicate filter (URL only) would drop them; ``seen`` already knows what was asked in which state.
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, priority=self._priority(depth),
+                              headers=headers, cookies=cookies, dont_filter=bool(variant or switch))
 
     def _capture(self, meta: dict, url: str, final_url: str, status: int | None, headers: dict[str, str],
                  body: bytes, title: str | None = None, error: str | None = None,
-                 not_modified: bool = False) -> Capture:
+                 not_modified: bool = False, request: scrapy.Request | None = None) -> Capture:
         return Capture(
             company_id=meta["company"], url=url, final_url=final_url, status=status, headers=headers,
             body=body, fetched_at=datetime.now(UTC).replace(tzinfo=None), role=meta["role"],
@@ -228,7 +257,8 @@ class PolicySpider(scrapy.Spider):
             path=list(meta["path"]), error=error, not_modified=not_modified,
             title=title or meta["link_text"], alternate_of=meta.get("alternate_of"),
             historical=meta.get("listed_on") is not None, stated_date=meta.get("stated_date"),
-            listed_on=meta.get("listed_on"),
+            listed_on=meta.get("listed_on"), variant=meta.get("variant") or "",
+            reached=dict(meta["reached"]) if meta.get("reached") else None, request_headers=replay_headers(request),
         )
 
     def parse(self, response: Response):
@@ -244,8 +274,19 @@ class PolicySpider(scrapy.Spider):
         title = None
         if is_html:
             title = " ".join(response.xpath("//title//text()").getall()).strip() or None
+        later: list[scrapy.Request] = []
+        if meta.get("switch"):
+            meta, later = self._switched(response, meta)
         capture = self._capture(meta, original, response.url, response.status, _headers(response), response.body,
-                                title=title, not_modified="not_modified" in response.flags)
+                                title=title, not_modified="not_modified" in response.flags, request=response.request)
+        if not meta.get("variant") and meta.get("listed_on") is None and response.status < 400:
+            if is_html and meta["role"] in (HOME, HUB, DOCUMENT):
+                capture.reached = {**(capture.reached or {}),
+                                   "offers": offers(self.vocabulary, _page_links(response), capture.headers)}
+            later += self.states.found(meta, original, response.url)
+            later += self.states.negotiation_probes(meta, original, capture.headers)
+        if is_html:  # script-only switchers: listed in the offers, and the page acted on (spiders.scripted)
+            later += on_page(self, response, meta, capture)
         if "rendered" in response.flags:
             self._add_rendering(capture, meta["render"])
         if meta["role"] == ARCHIVE and not is_html and response.status < 400:
@@ -254,10 +295,26 @@ class PolicySpider(scrapy.Spider):
             capture.role, capture.historical = DOCUMENT, True
             capture.listed_on = Listing(page, LISTED_AS_LINK, meta["link_text"])
         yield capture
+        yield from later
         if meta["role"] == HOME and meta["click_depth"] == 0 and response.url not in self.sites[meta["company"]]:
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
             yield from self._follow(response, meta)
+
+    def _switched(self, response: Response, meta: dict) -> tuple[dict, list[scrapy.Request]]:
+        """A language switcher fetched in a fresh jar: in the cookie state it selected, if it selected one
+        (then the company's pages are fetched again in it), else an ordinary language version."""
+        state, new = self.states.switched(response, meta, lambda url: url in self.seen)
+        if state is None:
+            return meta, []
+        later = self.states.refetch(state) if new else []
+        if "rendered" in response.flags:
+            # The browser showed the page the switcher led back to without the cookies Scrapy's jar got: a plain
+            # page. The state's own requests (``later``) render with them.
+            return meta, later
+        meta = self.states.state_meta(state, meta)
+        self.seen.add((state.variant, response.url))
+        return meta, later
 
     def _follow(self, response: TextResponse, meta: dict):
         if meta.get("listed_on") is not None:
@@ -269,6 +326,12 @@ class PolicySpider(scrapy.Spider):
         if meta["role"] == DOCUMENT and not page_type:
             page_type = self.vocabulary.document_type(text=meta["link_text"] or "")
         next_depth = None if depth is None else depth + 1
+        variant = meta.get("variant") or ""
+        if variant.startswith(f"{COOKIE}:"):
+            yield from self._follow_in_state(response, meta, page_type, next_depth)
+            return
+        if variant:
+            return  # an Accept-Language probe or a click's page: evidence of one page, not a way in
         listed = self._listed_editions(response, meta, page_type)
         for edition, listing in listed:
             if edition.link.url not in self.seen and same_site(edition.link.url, homepages):
@@ -300,9 +363,45 @@ class PolicySpider(scrapy.Spider):
                 continue
             label = target.text or via or (f"hreflang={link.hreflang}" if link.hreflang else "")
             path = [*meta["path"], Link(response.url, label)]
+            reached, switch = self._reached(link, target, response.url)
             request = self._request(company.id, target.url, target.role, target.doc_type, target.language,
                                     next_depth, path, target.text,
-                                    alternate_of=response.url if target.alternate else None)
+                                    alternate_of=response.url if target.alternate else None, reached=reached,
+                                    jar=switch and switch["cookiejar"], switch=switch and switch["switch"])
+            if request:
+                yield request
+
+    def _reached(self, link: RawLink, target: Target, page_url: str) -> tuple[dict, dict | None]:
+        """How a link reaches its target (``Capture.reached``), and for a language switcher the fresh-jar
+        meta it is fetched with (spiders.states: it may select a language by cookie)."""
+        reached: dict = {"how": LINK, "from": page_url, **clicked(link)}
+        if not target.alternate:
+            return reached, None
+        reached["language"] = target.language
+        if link.hreflang:
+            return {**reached, "how": HREFLANG}, None
+        if not (link.text and self.vocabulary.language_of_label(link.text)):
+            return {**reached, "how": URL_MARKER}, None
+        reached["switcher"] = link.text
+        return reached, self.states.switch_meta(target.language, link.text, page_url)
+
+    def _follow_in_state(self, response: TextResponse, meta: dict, page_type: str | None, depth: int | None):
+        """Links on a page seen in a cookie state lead to pages in that state: the Kazakh navigation may list
+        documents the Russian does not. Switchers are not followed (one would change the state's jar), nor
+        old editions (the plain crawl archives them)."""
+        company = self.companies[meta["company"]]
+        for link in _page_links(response):
+            if not same_site(link.url, self.sites[company.id]):
+                continue
+            target = classify(link, response.url, meta["role"], page_type, self.vocabulary)
+            if target is None or target.alternate or target.historical or target.role not in (DOCUMENT, HUB):
+                continue
+            if depth is not None and depth > self.max_depth:
+                continue
+            path = [*meta["path"], Link(response.url, target.text)]
+            request = self._request(company.id, target.url, target.role, target.doc_type, meta["language"], depth,
+                                    path, target.text, variant=meta["variant"], reached=meta["reached"],
+                                    jar=meta["cookiejar"], cookies=meta.get("state_cookies"))
             if request:
                 yield request
 
@@ -327,7 +426,8 @@ class PolicySpider(scrapy.Spider):
         path = [*meta["path"], Link(page_url, text)]
         language = self.vocabulary.language_of_url(url) or meta["language"]
         self.editions.append(((company_id, url, DOCUMENT, doc_type, language, depth, path, text),
-                              {"listed_on": listing, "stated_date": stated_date}))
+                              {"listed_on": listing, "stated_date": stated_date,
+                               "reached": {"how": LINK, "from": page_url}}))
 
     def _add_rendering(self, capture: Capture, rendering) -> None:
         """A rendered capture: the DOM, plus what the browser received from the server."""
@@ -342,7 +442,8 @@ class PolicySpider(scrapy.Spider):
                 fetched_at=capture.fetched_at, role=capture.role, doc_type=capture.doc_type,
                 language_hint=capture.language_hint, depth=capture.depth, path=capture.path, kind=SERVER,
                 title=capture.title, historical=capture.historical, stated_date=capture.stated_date,
-                listed_on=capture.listed_on,
+                listed_on=capture.listed_on, variant=capture.variant, reached=capture.reached,
+                request_headers=capture.request_headers,
             )
 
     def failed(self, failure: Failure):
@@ -364,7 +465,7 @@ class PolicySpider(scrapy.Spider):
             if code in TRANSIENT_ERRORS and not meta.get(FINAL_ATTEMPT):
                 self._hold(original, meta)
                 return
-        capture = self._capture(meta, original, request.url, None, {}, b"", error=reason)
+        capture = self._capture(meta, original, request.url, None, {}, b"", error=reason, request=request)
         if rendering is not None:
             capture.kind, capture.render_reason, capture.blocked = RENDERED, rendering.reason, list(rendering.blocked)
         yield capture
