@@ -104,14 +104,16 @@ def by_id(session: Session, model, ident: int | str):
 
 
 def find_document(session: Session, ref: str) -> Document | None:
-    """A document by id, or by URL (exact, then the unique document whose URL contains ``ref``)."""
+    """A document by id, or by URL (exact, then the unique URL containing ``ref``). A URL with several
+    language states (cookie, Accept-Language, panels: ``documents.variant``) names its plain document."""
     if ref.isascii() and ref.isdigit():
         return by_id(session, Document, ref)
-    exact = session.scalars(select(Document).where(Document.url == ref)).first()
+    plain_first = (Document.variant != "", Document.id)
+    exact = session.scalars(select(Document).where(Document.url == ref).order_by(*plain_first)).first()
     if exact:
         return exact
-    matches = session.scalars(select(Document).where(Document.url.contains(ref))).all()
-    return matches[0] if len(matches) == 1 else None
+    matches = session.scalars(select(Document).where(Document.url.contains(ref)).order_by(*plain_first)).all()
+    return matches[0] if len({d.url for d in matches}) == 1 else None
 
 
 def document_versions(session: Session, document_id: int) -> list[Version]:

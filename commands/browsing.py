@@ -23,19 +23,26 @@ def register(subparsers) -> None:
 
 
 def documents(args) -> int:
+    from sqlalchemy import select
+
     from archive.db import Database
+    from archive.models import Document
     from archive.queries import list_documents
+    from reports.coverage import variant_label
 
     _, db_url = opening.existing_archive(args)
     with Database(db_url).session() as session:
         rows = list_documents(session, args.company)
+        # The same URL in two language states is two documents: the list says which state is which.
+        variants = dict(session.execute(select(Document.id, Document.variant).where(Document.variant != "")).all())
     if not rows:
         print("no documents archived yet: run `policy-archive crawl` first")
         return EXIT_OK
     header = ("id", "company", "type", "lang", "versions", "status", "depth", "last captured", "url")
     table = [header] + [
         (str(r.id), r.company_id, r.doc_type or "-", r.language or "-", str(r.versions), r.status,
-         "-" if r.depth is None else str(r.depth), r.last_captured.strftime("%Y-%m-%d %H:%M"), r.url)
+         "-" if r.depth is None else str(r.depth), r.last_captured.strftime("%Y-%m-%d %H:%M"),
+         r.url + (f" ({variant_label(variants[r.id])})" if r.id in variants else ""))
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
@@ -94,9 +101,18 @@ def _notices(doc, versions, args) -> int:
 
 def _describe(session, doc, versions) -> None:
     from archive.queries import document_snapshots
+    from reports.coverage import describe_reached, variant_label
 
+    snaps = document_snapshots(session, doc.id)
     print(f"document {doc.id}: {doc.company_id} {doc.doc_type or '-'} [{doc.language or '-'}] {doc.status}")
     print(f"  url: {doc.url}")
+    # A language state of the URL (a cookie, Accept-Language, a click, a panel) is its own document.
+    print(f"  variant: {variant_label(doc.variant) or 'none (the URL alone)'}")
+    if snaps:
+        last = snaps[-1]
+        print(f"  reached: {describe_reached(last.variant, last.reached)}")
+        headers = "; ".join(f"{name}: {value}" for name, value in (last.request_headers or {}).items())
+        print(f"  request headers: {headers or 'not recorded'}")
     if doc.title:
         print(f"  title: {doc.title}")
     path = " > ".join(f"{step['text'] or step['url']}" for step in doc.link_path or [])
@@ -107,5 +123,4 @@ def _describe(session, doc, versions) -> None:
     for v in versions:
         print(f"    {v.id:>5}  {v.captured_at:%Y-%m-%d %H:%M:%S}  {v.language or '-':3}  "
               f"{len(v.text):>7} chars  text sha256 {v.text_sha256[:16]}  snapshot {v.snapshot_id}")
-    snaps = document_snapshots(session, doc.id)
     print(f"  captures: {len(snaps)} ({sum(s.outcome == 'failed' for s in snaps)} failed)")

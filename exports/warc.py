@@ -3,8 +3,10 @@
 Layout, per snapshot in ``fetched_at`` order (each choice is explained where it is made):
 
 - a server response with a body: ``response`` (status line, stored headers made consistent with the
-  stored body, the raw bytes) and a ``request`` reconstructed from what we know (GET, Host,
-  User-Agent), paired by WARC-Concurrent-To;
+  stored body, the raw bytes) and a ``request`` reconstructed from what we know (GET, Host, and the
+  request headers the capture recorded: User-Agent, Accept-Language, the Cookie of a language state,
+  so a replay asks for the same language; the export's User-Agent where none was recorded), paired by
+  WARC-Concurrent-To;
 - the same bytes again (an ``unchanged`` re-capture, or identical bytes anywhere earlier in the file):
   a ``revisit`` (identical-payload-digest) pointing at the response that holds them; a 304 answer:
   a ``revisit`` (server-not-modified) with the 304's own headers;
@@ -152,9 +154,10 @@ def export_warc(out: BinaryIO, session: Session, blobs: BlobStore, selection: Se
         "description": "Public policy documents of companies, archived for the Digital Rights Rating "
                        f"(Kazakhstan). Selection: {selection.describe()}.",
         "http-header-user-agent": user_agent,
-        "request-records": "reconstructed: the crawler stores responses, not the requests it sent; "
-                           "each request record carries only GET, the URL, Host, and the User-Agent "
-                           "above (the configured one at export time, not necessarily the one used then)",
+        "request-records": "reconstructed: GET, the URL, Host, and the request headers the capture "
+                           "recorded (User-Agent, Accept-Language, Cookie of a language state); a capture "
+                           "made before they were recorded gets only the User-Agent above (the configured "
+                           "one at export time, not necessarily the one used then)",
         "response-headers": "as received, except Content-Encoding and Transfer-Encoding (renamed "
                             "X-Archive-Orig-*: the stored body is already decoded) and Content-Length "
                             "(set to the stored body's length)",
@@ -201,10 +204,12 @@ class _Exporter:
             record = self._body_record("http", snap.sha256, uri, date, extra, lambda length: http_response(
                 snap.status_code, snap.headers or {}, length), size=snap.size)
         self._write(record)
+        recorded = snap.request_headers or {}
         self._write(self.writer.create_warc_record(uri, "request", http_headers=http_request(
-            uri, self.user_agent), warc_headers_dict={
+            uri, self.user_agent, recorded), warc_headers_dict={
             "WARC-Record-ID": record_id("snapshot", snap.id, "request"), "WARC-Date": date,
-            "WARC-Concurrent-To": rid, "Policy-Archive-Reconstructed": "GET, Host, User-Agent only"}))
+            "WARC-Concurrent-To": rid, "Policy-Archive-Reconstructed":
+                "GET, Host, recorded request headers" if recorded else "GET, Host, User-Agent only"}))
         return rid
 
     def _not_modified(self, snap: Snapshot, extra: dict[str, str]):
@@ -341,6 +346,8 @@ def capture_context(snap: Snapshot, doc_type: str | None) -> dict:
         "http_status": snap.status_code, "outcome": snap.outcome, "failure": snap.failure,
         "failure_detail": snap.failure_detail, "content_type": snap.content_type, "size": snap.size,
         "sha256": snap.sha256, "click_depth": snap.depth, "link_path": snap.link_path or [],
+        # The language state and how it was reached (issue 13); empty for captures made before.
+        "variant": snap.variant or "", "reached": snap.reached, "request_headers": snap.request_headers or {},
     }
     if (snap.outcome == "failed" and not snap.sha256) or snap.status_code == 304:
         info["http_headers"] = snap.headers or {}  # no response or revisit record carries them
@@ -372,10 +379,17 @@ def http_response(status: int, headers: dict[str, str], length: int | None) -> S
     return StatusAndHeaders(f"{status} {reason}", out, protocol="HTTP/1.1")
 
 
-def http_request(url: str, user_agent: str) -> StatusAndHeaders:
+def http_request(url: str, user_agent: str, recorded: dict[str, str] | None = None) -> StatusAndHeaders:
+    """The request line and headers: Host from the URL, then the headers the capture recorded (the
+    language state's Cookie and Accept-Language among them), ``user_agent`` when it recorded none."""
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.netloc.rsplit("@", 1)[-1]
-    return StatusAndHeaders(f"GET {target} HTTP/1.1", [("Host", host), ("User-Agent", user_agent)],
-                            is_http_request=True)
+    headers = [("Host", host)]
+    # One line each: a stored value with a line break must not forge a header of its own.
+    kept = [(str(name), " ".join(str(value).splitlines())) for name, value in (recorded or {}).items()
+            if str(name).lower() != "host" and str(name).strip() and not any(c in str(name) for c in ":\r\n ")]
+    if not any(name.lower() == "user-agent" for name, _ in kept):
+        headers.append(("User-Agent", user_agent))
+    return StatusAndHeaders(f"GET {target} HTTP/1.1", headers + kept, is_http_request=True)
 

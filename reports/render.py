@@ -22,7 +22,7 @@ from reports.templating import render_page
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 BINARY_FORMATS = frozenset({"xlsx"})
 CSV_COLUMNS = ("campaign", "sector", "company_id", "company", "type", "status", "f1a", "language", "url", "share",
-               "incomplete", "click_depth", "captured_at", "mismatch")
+               "incomplete", "click_depth", "captured_at", "mismatch", "absence")
 LANGUAGE_ORDER = ("kk", "ru", "en")
 LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
 TITLE = "Policy document coverage (RDR F1a.2 / P1a.2)"
@@ -140,13 +140,35 @@ def _where_we_looked(company: dict) -> list:
             f"last crawled {_when(crawl['last_crawled'])}"]
 
 
+def absence_text(doc: dict) -> str:
+    """The proof of absence of every language the row lacks, one sentence each ("kk: switcher 'Қаз'
+    followed (cookie lang=kk) → same bytes as the plain page; …")."""
+    absence = doc.get("absence") or {}
+    return " | ".join(absence[lang]["summary"] for lang in doc.get("missing_languages", []) if lang in absence)
+
+
+def absence_notes(company: dict, doc: dict) -> list[list]:
+    """One note per missing language: the trail's sentence, and the capture with a screenshot (its id: a
+    report file cannot show the image; the UI serves it at /screenshot/<id>)."""
+    label = f"{company['name']} · {doc['type']}"
+    notes = []
+    for lang in doc.get("missing_languages", []):
+        trail = (doc.get("absence") or {}).get(lang)
+        if trail:
+            shot = f" (screenshot: capture {trail['screenshot']})" if trail.get("screenshot") else ""
+            notes.append([f"{label}: {lang} missing: {trail['summary']}{shot}"])
+    return notes
+
+
 def coverage_rows(data: dict) -> list[dict]:
-    """The CSV / XLSX rows: company × expected type × language found (one row with no language if none)."""
+    """The CSV / XLSX rows: company × expected type × language found (one row with no language if none).
+    Like status and F1a, the proof of absence is the document's: on each of its rows."""
     rows = []
     for company in data["companies"]:
         for doc in company["documents"]:
             base = {"campaign": data.get("campaign"), "sector": company["sector"], "company_id": company["id"],
-                    "company": company["name"], "type": doc["type"], "status": doc["status"], "f1a": doc["f1a"]}
+                    "company": company["name"], "type": doc["type"], "status": doc["status"], "f1a": doc["f1a"],
+                    "absence": absence_text(doc)}
             mismatches = defaultdict(list)
             for m in doc["mismatches"]:
                 mismatches[m["url"]].append(f"URL says {m['url_language']}, text is {m['text_language']}")
@@ -157,7 +179,7 @@ def coverage_rows(data: dict) -> list[dict]:
                               "incomplete": e.get("incomplete"), "click_depth": e.get("click_depth"),
                               "captured_at": e.get("captured_at"), "mismatch": "; ".join(mismatches.pop(e["url"], []))})
             if not group:
-                group.append({**base, **dict.fromkeys(CSV_COLUMNS[7:])})
+                group.append({**dict.fromkeys(CSV_COLUMNS[7:]), **base})
             # A mismatch at a URL that fills no language slot (text of no known language) goes on the first row.
             leftover = [f"{url}: {note}" for url, notes in mismatches.items() for note in notes]
             if leftover:
@@ -238,7 +260,7 @@ def _markdown(data: dict) -> bytes:
                 status = doc["status"].replace("_", " ")
                 lines.append(f"| {md_escape(company['name'])} | {md_escape(kind)} | {status} | {doc['f1a']} | "
                              + " | ".join(cells) + " |")
-                notes += [f"- {_md_parts(note)}" for note in _notes(company, doc)]
+                notes += [f"- {_md_parts(note)}" for note in _notes(company, doc) + absence_notes(company, doc)]
             if archive := _archive_note(company):
                 notes.append(f"- {_md_parts(archive)}")
         lines += ["", *(["Notes:", "", *notes, ""] if notes else [])]
@@ -274,7 +296,7 @@ def _html(data: dict) -> bytes:
 _FILLS = {"yes": "CDECCD", "partial": "FFE2A8", "no": "F5C2C2"}
 _WIDTHS = {"campaign": 10, "sector": 14, "company_id": 16, "company": 26, "type": 16, "status": 12, "f1a": 8,
            "language": 9, "url": 60, "share": 8, "incomplete": 11, "click_depth": 11, "captured_at": 21,
-           "mismatch": 36}
+           "mismatch": 36, "absence": 80}
 
 
 def sheet_title(sector: str, taken: set[str]) -> str:

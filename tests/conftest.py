@@ -203,6 +203,10 @@ def check_reports(archive: Archive) -> None:
             for campaign in [None, *cfg.campaigns[:1]]:
                 data = build_coverage(session, cfg, campaign)
                 what = f"{archive.root}: coverage, campaign {campaign and campaign.name}"
+                for row in (d for c in data["companies"] for d in c["documents"]):
+                    for lang in row["missing_languages"]:  # a missing verdict without a trail is a bug (issue 13)
+                        trail = row["absence"].get(lang) or {}
+                        assert trail.get("tried") and trail.get("summary"), f"{what}: {row['type']} {lang}: no trail"
                 for fmt in FORMATS:
                     _well_formed(render_coverage(data, fmt), fmt, what, csv_columns=CSV_COLUMNS,
                                  names=[c["name"] for c in data["companies"]])

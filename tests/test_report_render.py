@@ -100,7 +100,7 @@ def test_csv_has_a_bom_and_one_row_per_company_type_and_language():
     assert out.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
     assert list(rows[0]) == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language",
-                             "url", "share", "incomplete", "click_depth", "captured_at", "mismatch"]
+                             "url", "share", "incomplete", "click_depth", "captured_at", "mismatch", "absence"]
     key = {(r["company_id"], r["type"], r["language"]): r for r in rows}
     # tenge 2+1, qazaqpay 1+3, dala 1+1, sapar 1+1, bazar 2+1
     assert len(rows) == len(key) == 14
@@ -114,6 +114,37 @@ def test_csv_has_a_bom_and_one_row_per_company_type_and_language():
     assert key[("dala-telecom", "terms", "")]["status"] == "not_found"
     assert [r["language"] for r in rows if r["company_id"] == "qazaqpay" and r["type"] == "privacy_policy"] == [
         "kk", "ru", "en"]
+
+
+def _with_trail(data: dict) -> dict:
+    """qazaqpay's terms lack Kazakh: the trail the coverage data gives such a row, with a screenshot."""
+    doc = data["companies"][1]["documents"][0]
+    doc["absence"] = {"kk": {"tried": [
+        {"how": "cookie", "url": "https://qazaqpay.kz/kz/terms", "result": "same bytes as the plain page",
+         "snapshot": 41},
+        {"how": "crawl", "url": "https://qazaqpay.kz/", "result": "14 pages visited, 3 rendered", "snapshot": None}],
+        "summary": "kk: switcher 'Қаз' followed (cookie lang=kk) → same bytes as the plain page; no hreflang; "
+                   "14 pages visited, 3 rendered", "screenshot": 42}}
+    return data
+
+
+def test_every_format_carries_the_proof_of_absence_of_a_missing_language():
+    data = _with_trail(sample())
+    summary = data["companies"][1]["documents"][0]["absence"]["kk"]["summary"]
+    rows = list(csv.DictReader(io.StringIO(render_coverage(data, "csv").decode("utf-8-sig"))))
+    assert [r["absence"] for r in rows if r["company_id"] == "qazaqpay" and r["type"] == "terms"] == [summary]
+    assert {r["absence"] for r in rows if r["company_id"] != "qazaqpay"} == {""}  # no trail in the data: none shown
+    md = render_coverage(data, "md").decode()
+    assert ("- ҚазақПэй · terms: kk missing: kk: switcher 'Қаз' followed (cookie lang=kk) → same bytes as the plain "
+            "page; no hreflang; 14 pages visited, 3 rendered (screenshot: capture 42)") in md
+    page = lxml.html.fromstring(render_coverage(data, "html"))
+    (cell,) = page.xpath('//small[@class="absence"]')
+    assert cell.text_content() == summary + " (screenshot: capture 42)"
+    assert cell.getparent().get("class") == "lang lang-missing"
+    book = openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx")))
+    header = [c.value for c in book["FinTech"][5]]
+    assert header[-1] == "absence"
+    assert summary in [row[-1].value for row in book["FinTech"].iter_rows(min_row=6)]
 
 
 def test_csv_keeps_a_mismatch_that_fills_no_language_slot():
@@ -314,7 +345,7 @@ def test_xlsx_has_one_sheet_per_sector_with_the_rows_and_f1a_fills():
         "generated 2024-08-01 06:30 UTC"]
     header = [c.value for c in ws[5]]
     assert header[:8] == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language"]
-    assert all(c.font.bold for c in ws[5]) and ws.freeze_panes == "A6" and ws.auto_filter.ref == "A5:N8"
+    assert all(c.font.bold for c in ws[5]) and ws.freeze_panes == "A6" and ws.auto_filter.ref == "A5:O8"
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]
     assert [(r[3], r[4], r[7], r[9], r[10], r[11]) for r in rows] == [
         ("Базар.kz", "terms", "kk", 0.58, True, 2), ("Базар.kz", "terms", "ru", 1.0, False, 1),

@@ -202,6 +202,36 @@ def test_recaptures_are_revisits_failures_metadata(built, tmp_path):
     assert text["h"]["Policy-Archive-Language"] == "ru" and text["h"]["Policy-Archive-Method"] == "text"
 
 
+def test_request_records_keep_the_recorded_headers_so_a_replay_asks_for_the_same_language(archive, tmp_path):
+    """A Kazakh cookie state of a page: its request record asks with that Cookie and Accept-Language (and
+    the User-Agent the crawl sent), the plain capture's with its own; a header value cannot forge a line."""
+    b = build(archive.data)
+    browser = {"User-Agent": "Mozilla/5.0 (policy-archive)", "Accept-Language": "ru-KZ,ru;q=0.9,kk;q=0.8"}
+    at = datetime(2025, 5, 10, 9, 1)
+    assert b.record(
+        capture(PRIVACY, policy_page("Политика конфиденциальности", RU_CLAUSES), at, request_headers=dict(browser)),
+        capture(PRIVACY, policy_page("Құпиялылық саясаты", KK_CLAUSES, lang="kk"), at.replace(minute=2),
+                variant="cookie:lang=kk", request_headers={**browser, "Cookie": "lang=kk\r\nX-Forged: 1"},
+                reached={"how": "cookie", "language": "kk", "switcher": "Қаз", "cookies": {"lang": "kk"}}),
+    ) == ["new_version", "new_version"]
+    out = tmp_path / "states.warc.gz"
+    b.export(out)
+    check = subprocess.run([str(WARCIO), "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    recs = records(out)
+    plain, kazakh = (r["http"] for r in by(recs, "request", PRIVACY))
+    assert plain.get_header("Accept-Language") == "ru-KZ,ru;q=0.9,kk;q=0.8" and plain.get_header("Cookie") is None
+    assert plain.get_header("User-Agent") == "Mozilla/5.0 (policy-archive)"  # the one sent, not the export's
+    assert kazakh.get_header("Cookie") == "lang=kk X-Forged: 1" and kazakh.get_header("X-Forged") is None
+    assert [h for h in kazakh.headers if h[0] == "User-Agent"] == [("User-Agent", "Mozilla/5.0 (policy-archive)")]
+    assert {r["h"]["Policy-Archive-Reconstructed"] for r in by(recs, "request", PRIVACY)} == {
+        "GET, Host, recorded request headers"}
+    contexts = [json.loads(r["body"]) for r in by(recs, "metadata", f"urn:policy-archive:capture:{PRIVACY}")]
+    assert [(c["variant"], (c["reached"] or {}).get("how")) for c in contexts] == [
+        ("", None), ("cookie:lang=kk", "cookie")]
+    assert contexts[1]["request_headers"]["Accept-Language"] == "ru-KZ,ru;q=0.9,kk;q=0.8"
+
+
 def test_a_rendering_is_dom_screenshot_and_context(built, tmp_path):
     out = tmp_path / "all.warc.gz"
     built.export(out)

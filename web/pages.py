@@ -18,7 +18,7 @@ from archive.times import when_text
 from extraction.extract import sniff_kind
 from extraction.filedocs import pdf_page_count
 from reports.changes import recent_changes
-from reports.coverage import LANGUAGES, build_coverage
+from reports.coverage import LANGUAGES, build_coverage, describe_reached, variant_label
 from reports.render import sectors
 from web.context import MAX_PREVIEW_PAGES, WebContext, campaign, html, not_found, when
 from web.timeline import timeline
@@ -57,7 +57,9 @@ def overview(request: Request, ctx: WebContext) -> Response:
                         state = "missing" if required else "optional"
                     cells.append({"type": doc["type"], "lang": lang, "entry": entry, "state": state,
                                   "f1a": doc["f1a"], "changed": bool(entry and entry["document_id"] in changed),
-                                  "failure": doc["failure"] if state == "unavailable" else None})
+                                  "failure": doc["failure"] if state == "unavailable" else None,
+                                  "absence": (doc.get("absence") or {}).get(lang),
+                                  "variant": variant_label(entry["variant"]) if entry else ""})
             rows.append({"sector": sector, "company": company, "cells": cells,
                          "archive": company["public_archive"]["found"],
                          "depth": max(known) if known else None,
@@ -82,8 +84,20 @@ def company(request: Request, ctx: WebContext) -> Response:
             .order_by(func.max(Snapshot.fetched_at).desc())).all()
         historical = set(session.scalars(select(Document.id).where(Document.company_id == cid,
                                                                    Document.historical.is_(True))))
+        variants = _variants(session, cid)
+        coverage = ctx.memo(session, ("company", cid), lambda: build_coverage(session, ctx.cfg, company_id=cid))
+    # Each missing language of each expected document, with what was tried (the proof of absence).
+    missing = [(doc["type"], lang, doc["absence"][lang]) for c in coverage["companies"] for doc in c["documents"]
+               for lang in doc["missing_languages"] if lang in doc.get("absence", {})]
     return html(request, "company.html", company=known[cid], documents=documents, failures=failures,
-                historical=historical)
+                historical=historical, variants=variants, missing=missing)
+
+
+def _variants(session, company_id: str) -> dict[int, str]:
+    """The company's language-state documents (a cookie, Accept-Language, a click, a panel), as people
+    say the state: the same URL twice in a list must say which is which."""
+    return {i: variant_label(v) for i, v in session.execute(
+        select(Document.id, Document.variant).where(Document.company_id == company_id, Document.variant != ""))}
 
 
 def document(request: Request, ctx: WebContext) -> Response:
@@ -95,12 +109,15 @@ def document(request: Request, ctx: WebContext) -> Response:
         effective = {v.id for v in effective_versions(session, doc.id)}
         snapshots = document_snapshots(session, doc.id)
         siblings = list_documents(session, doc.company_id)
+        variants = _variants(session, doc.company_id)
     languages = [d for d in siblings if d.doc_type == doc.doc_type and d.id != doc.id]
+    reached = {s.id: describe_reached(s.variant, s.reached) for s in snapshots}
     failures = [s for s in snapshots if s.outcome == "failed"]
     chart = timeline(versions, snapshots)
     neighbours = [(a, b) for a, b in zip(versions, versions[1:], strict=False)]
     return html(request, "document.html", doc=doc, versions=versions, effective=effective, snapshots=snapshots,
                 failures=failures, languages=languages, chart=chart, neighbours=neighbours,
+                variants=variants, variant=variant_label(doc.variant), reached=reached,
                 company=next((c for c in ctx.cfg.companies if c.id == doc.company_id), None))
 
 
@@ -125,7 +142,8 @@ def version(request: Request, ctx: WebContext) -> Response:
            sniff_kind(ctx.blobs.get(snap.sha256), snap.content_type) == "pdf")
     pages = _page_count(snap.sha256, ctx.blobs) if pdf else 0
     return html(request, "version.html", v=v, doc=doc, snap=snap, server=server, previous=previous,
-                translations=translations, pdf=pdf, pdf_pages=min(pages or 0, MAX_PREVIEW_PAGES),
+                translations=translations, reached=describe_reached(snap.variant, snap.reached) if snap else "",
+                variant=variant_label(doc.variant), pdf=pdf, pdf_pages=min(pages or 0, MAX_PREVIEW_PAGES),
                 pdf_more=(pages or 0) > MAX_PREVIEW_PAGES, paragraphs=v.text.split("\n"))
 
 
