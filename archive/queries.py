@@ -21,6 +21,7 @@ class LastBody:
     failure: str | None
     failure_detail: str | None
     document_id: int | None
+    fetched_at: datetime | None = None
 
 
 def last_bodies(session: Session) -> dict[tuple[str, str, str], LastBody]:
@@ -43,11 +44,12 @@ def last_bodies(session: Session) -> dict[tuple[str, str, str], LastBody]:
             Snapshot.failure,
             Snapshot.failure_detail,
             Snapshot.document_id,
+            Snapshot.fetched_at,
         ).where(Snapshot.id.in_(newest))
     )
     return {
-        (url, kind, variant): LastBody(sid, sha, headers or {}, failure, detail, doc_id)
-        for url, kind, variant, sid, sha, headers, failure, detail, doc_id in rows
+        (url, kind, variant): LastBody(sid, sha, headers or {}, failure, detail, doc_id, fetched)
+        for url, kind, variant, sid, sha, headers, failure, detail, doc_id, fetched in rows
     }
 
 

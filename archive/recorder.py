@@ -544,7 +544,7 @@ class Recorder:
         self.session.flush()
         if sha:
             self.last[(cap.final_url, cap.kind, cap.variant)] = LastBody(
-                snap.id, sha, cap.headers, failure, detail, snap.document_id)
+                snap.id, sha, cap.headers, failure, detail, snap.document_id, cap.fetched_at)
             if cap.variant.startswith(f"{PANEL}:"):
                 self._panels_at[(cap.final_url, cap.kind)].add(cap.variant)
         return snap

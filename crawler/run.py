@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from archive.blobs import BlobStore
@@ -96,7 +96,7 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
     recorder = Recorder(db, blobs, run_id, cfg.vocabulary.soft_404, cfg.vocabulary)
     started = time.monotonic()
     try:
-        _run_spider(cfg, companies, recorder)
+        _run_spider(cfg, companies, recorder, _campaign_start(campaign))
     finally:
         recorder.close()
     elapsed = time.monotonic() - started
@@ -147,7 +147,12 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
     return code
 
 
-def _run_spider(cfg: Config, companies, recorder: Recorder) -> None:
+def _campaign_start(campaign) -> datetime | None:
+    """Since when an earlier language probe stands as this campaign's evidence (None: outside any window)."""
+    return datetime.combine(campaign.start, datetime.min.time()) if campaign is not None else None
+
+
+def _run_spider(cfg: Config, companies, recorder: Recorder, probe_since: datetime | None = None) -> None:
     # Imported here: Scrapy installs the asyncio reactor, which must happen in this process only
     # when a crawl actually runs (the other commands never touch Twisted).
     from scrapy.crawler import CrawlerProcess
@@ -161,7 +166,7 @@ def _run_spider(cfg: Config, companies, recorder: Recorder) -> None:
     process = CrawlerProcess(scrapy_settings(cfg.crawl, render, proxies))
     process.crawl(PolicySpider, companies=companies, vocabulary=cfg.vocabulary,
                   max_depth=cfg.crawl.max_depth, max_pages_per_company=cfg.crawl.max_pages_per_company,
-                  recorder=recorder)
+                  recorder=recorder, probe_since=probe_since)
     process.start()
 
 

@@ -156,7 +156,8 @@ def absence_notes(company: dict, doc: dict) -> list[list]:
         trail = (doc.get("absence") or {}).get(lang)
         if trail:
             shot = f" (screenshot: capture {trail['screenshot']})" if trail.get("screenshot") else ""
-            notes.append([f"{label}: {lang} missing: {trail['summary']}{shot}"])
+            tried = trail["summary"].removeprefix(f"{lang}: ")  # the summary names its language first
+            notes.append([f"{label}: {lang} missing: {tried}{shot}"])
     return notes
 
 

@@ -121,7 +121,7 @@ def _page_links(response: TextResponse) -> list[RawLink]:
         lang = alt.attrib["hreflang"]
         if url and lang.lower() != "x-default":
             links.append(RawLink(url, "", lang))
-    return links + script_links(response.selector.root, response.url)  # data-href, onclick... (spiders.scripted)
+    return links + script_links(response.selector.root, response.url, response.body)  # data-href, onclick...
 
 
 def _refresh_link(response: TextResponse) -> RawLink | None:
@@ -139,7 +139,8 @@ class PolicySpider(scrapy.Spider):
     name = "policy"
 
     def __init__(self, companies: list[Company], vocabulary: Vocabulary, max_depth: int = 3,
-                 max_pages_per_company: int = 300, recorder: Any = None, **kwargs: Any):
+                 max_pages_per_company: int = 300, recorder: Any = None, probe_since: datetime | None = None,
+                 **kwargs: Any):
         super().__init__(**kwargs)
         # The archive's recorder, used by the crawler's pipeline; the spider never calls it.
         self.recorder = recorder
@@ -158,7 +159,9 @@ class PolicySpider(scrapy.Spider):
         # Pages that failed transiently, fetched once more when the run is otherwise done: (url, meta).
         self.retry_at_end: list[tuple[str, dict]] = []
         # Cookie-selected languages and Accept-Language probes (spiders.states).
-        self.states = LanguageStates(self.companies, vocabulary, self._request)
+        # Since when (the campaign's start) a probe answered with the page the URL still serves stands.
+        self.probe_since = probe_since
+        self.states = LanguageStates(self.companies, vocabulary, self._request, self._answered_before)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -203,6 +206,17 @@ class PolicySpider(scrapy.Spider):
             self.crawler.engine.crawl(request)
         if requests:
             raise DontCloseSpider
+
+    def _answered_before(self, url: str, variant: str) -> bool:
+        """Was ``url`` asked in this language state earlier in the campaign, and answered with the very page
+        it serves plainly now? (An unchanged re-crawl then asks nothing twice: that capture is the evidence.)"""
+        if self.recorder is None or self.probe_since is None:
+            return False
+        asked = self.recorder.last.get((url, SERVER, variant))
+        plain = self.recorder.last.get((url, SERVER, ""))
+        return (asked is not None and plain is not None and asked.document_id is None and not asked.failure
+                and asked.sha256 == plain.sha256 and asked.fetched_at is not None
+                and asked.fetched_at >= self.probe_since)
 
     def _final_attempts(self) -> list[scrapy.Request]:
         """The pages kept aside for transient trouble, requested once more; whatever they answer now is final."""
@@ -279,10 +293,11 @@ class PolicySpider(scrapy.Spider):
             meta, later = self._switched(response, meta)
         capture = self._capture(meta, original, response.url, response.status, _headers(response), response.body,
                                 title=title, not_modified="not_modified" in response.flags, request=response.request)
+        links = _page_links(response) if is_html and response.status < 400 else []
         if not meta.get("variant") and meta.get("listed_on") is None and response.status < 400:
             if is_html and meta["role"] in (HOME, HUB, DOCUMENT):
                 capture.reached = {**(capture.reached or {}),
-                                   "offers": offers(self.vocabulary, _page_links(response), capture.headers)}
+                                   "offers": offers(self.vocabulary, links, capture.headers)}
             later += self.states.found(meta, original, response.url)
             later += self.states.negotiation_probes(meta, original, capture.headers)
         if is_html:  # script-only switchers: listed in the offers, and the page acted on (spiders.scripted)
@@ -299,7 +314,7 @@ class PolicySpider(scrapy.Spider):
         if meta["role"] == HOME and meta["click_depth"] == 0 and response.url not in self.sites[meta["company"]]:
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
-            yield from self._follow(response, meta)
+            yield from self._follow(response, meta, links)
 
     def _switched(self, response: Response, meta: dict) -> tuple[dict, list[scrapy.Request]]:
         """A language switcher fetched in a fresh jar: in the cookie state it selected, if it selected one
@@ -316,7 +331,7 @@ class PolicySpider(scrapy.Spider):
         self.seen.add((state.variant, response.url))
         return meta, later
 
-    def _follow(self, response: TextResponse, meta: dict):
+    def _follow(self, response: TextResponse, meta: dict, page_links: list[RawLink]):
         if meta.get("listed_on") is not None:
             return  # an old edition: archived, not explored
         company = self.companies[meta["company"]]
@@ -328,7 +343,7 @@ class PolicySpider(scrapy.Spider):
         next_depth = None if depth is None else depth + 1
         variant = meta.get("variant") or ""
         if variant.startswith(f"{COOKIE}:"):
-            yield from self._follow_in_state(response, meta, page_type, next_depth)
+            yield from self._follow_in_state(response, meta, page_links, page_type, next_depth)
             return
         if variant:
             return  # an Accept-Language probe or a click's page: evidence of one page, not a way in
@@ -338,7 +353,7 @@ class PolicySpider(scrapy.Spider):
                 self._defer_edition(company.id, edition.link.url, edition.doc_type, edition.link.text,
                                     edition.stated_date, listing, meta, response.url, next_depth)
         taken = {edition.link.url for edition, _ in listed}
-        links: list[tuple[RawLink, str | None]] = [(link, None) for link in _page_links(response)]
+        links: list[tuple[RawLink, str | None]] = [(link, None) for link in page_links]
         if refresh := _refresh_link(response):
             links.append((refresh, REFRESH))
         for link, via in links:
@@ -385,12 +400,13 @@ class PolicySpider(scrapy.Spider):
         reached["switcher"] = link.text
         return reached, self.states.switch_meta(target.language, link.text, page_url)
 
-    def _follow_in_state(self, response: TextResponse, meta: dict, page_type: str | None, depth: int | None):
+    def _follow_in_state(self, response: TextResponse, meta: dict, page_links: list[RawLink], page_type: str | None,
+                         depth: int | None):
         """Links on a page seen in a cookie state lead to pages in that state: the Kazakh navigation may list
         documents the Russian does not. Switchers are not followed (one would change the state's jar), nor
         old editions (the plain crawl archives them)."""
         company = self.companies[meta["company"]]
-        for link in _page_links(response):
+        for link in page_links:
             if not same_site(link.url, self.sites[company.id]):
                 continue
             target = classify(link, response.url, meta["role"], page_type, self.vocabulary)

@@ -109,8 +109,12 @@ class LanguageStates:
     """
 
     def __init__(self, companies: dict[str, Company], vocabulary: Vocabulary,
-                 request: Callable[..., scrapy.Request | None]):
+                 request: Callable[..., scrapy.Request | None],
+                 answered_before: Callable[[str, str], bool] = lambda url, variant: False):
         self.companies = companies
+        # (URL, variant) -> was this question asked already in this campaign, and answered with the page
+        # the URL still serves? Then it is not asked again: the earlier capture is the evidence.
+        self.answered_before = answered_before
         self.vocabulary = vocabulary
         self.request = request
         self.states: dict[tuple[str, str], CookieState] = {}
@@ -227,6 +231,8 @@ class LanguageStates:
         if (url, language) in self.probes[company_id]:
             return None
         self.probes[company_id].append((url, language))
+        if self.answered_before(url, f"accept-language:{language}"):
+            return None
         meta = meta or {}
         reached = {"how": ACCEPT_LANGUAGE, "language": language, "accept_language": language}
         return self.request(company_id, url, meta.get("role", DOCUMENT), meta.get("doc_type"), language,
@@ -247,7 +253,12 @@ class LanguageStates:
             answered = {lang for url, lang in self.probes[company_id]
                         if languages.get((company_id, url, f"accept-language:{lang}")) == lang}
             budget = BLIND_PROBES - len(self.probes[company_id])
-            for family in self.families(company_id):
+            # Families already asked earlier in the campaign first (they are not asked again, but they spend the
+            # budget), then in URL order: a re-crawl asks the same questions as the crawl before it, or none.
+            families = sorted(self.families(company_id), key=lambda family: (
+                not any(self.answered_before(url, f"accept-language:{language}")
+                        for url in family for language in company.languages), min(family)))
+            for family in families:
                 have = set().union(*(found[url] for url in family))
                 plain = [url for url in family if languages.get((company_id, url, ""), "und") != "und"]
                 if not plain:
@@ -257,10 +268,12 @@ class LanguageStates:
                         continue
                     if language not in answered and budget <= 0:
                         continue
+                    asked = len(self.probes[company_id])
                     request = self.probe(company_id, plain[0], language)
+                    if len(self.probes[company_id]) > asked:  # asked now, or answered earlier in the campaign
+                        budget -= language not in answered
                     if request is not None:
                         requests.append(request)
-                        budget -= language not in answered
         return requests
 
     def families(self, company_id: str) -> list[list[str]]:

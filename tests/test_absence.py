@@ -194,7 +194,7 @@ def test_every_format_shows_the_trail_and_stays_inert(archive):
 
     md = render_coverage(data, "md").decode()
     markdown_is_inert(md, "md")
-    assert "<script>" not in md and "kk missing: kk: switcher '\\<script\\>alert(1)\\</script\\>" in md
+    assert "<script>" not in md and "kk missing: switcher '\\<script\\>alert(1)\\</script\\>" in md
     html = render_coverage(data, "html").decode()
     html_is_balanced_and_inert(html, "html")
     assert "<script>alert" not in html and "switcher &#39;&lt;script&gt;alert(1)&lt;/script&gt;" in html

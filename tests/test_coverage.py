@@ -85,6 +85,32 @@ def test_a_kz_url_serving_russian_is_russian_and_kazakh_is_missing(demo_report):
     assert terms["f1a"] == "partial"
 
 
+def test_a_cookie_selected_offer_and_a_hidden_kazakh_tab_are_both_found_and_say_how(demo_report):
+    rows = _rows(demo_report[1])
+    offer, privacy = rows[("kerey-pay", "terms")], rows[("kerey-pay", "privacy_policy")]
+    assert (offer["f1a"], privacy["f1a"]) == ("yes", "yes")
+    kk, ru = offer["languages"]["kk"], offer["languages"]["ru"]
+    assert _path(kk) == _path(ru) == "/offer"  # one URL, two languages
+    assert (kk["how"], kk["variant"], kk["selected_by"]["cookies"]) == ("cookie", "cookie:lang=kk", {"lang": "kk"})
+    assert kk["selected_by"]["switcher"] == "Қаз" and ru["variant"] == ""
+    kk, ru = privacy["languages"]["kk"], privacy["languages"]["ru"]
+    assert _path(kk) == _path(ru) == "/privacy"
+    assert (kk["how"], kk["variant"]) == ("panel", "panel:privacy-kk")
+    assert ru["share"] >= 0.95 and not ru["incomplete"]  # the hidden Kazakh tab is not counted into it
+
+
+def test_every_missing_language_of_the_demo_says_what_was_tried(demo_report):
+    rows = _rows(demo_report[1])
+    terms = rows[("tenge-finance", "terms")]["absence"]["kk"]
+    hows = [t["how"] for t in terms["tried"]]
+    # The offer's "Қаз" switcher leads to /kz/docs/public-offer, which serves Russian; Accept-Language kk was asked.
+    assert hows == ["accept_language", "link", "page", "crawl"], hows
+    assert [t["result"] for t in terms["tried"] if t["how"] == "link"] == ["Russian text"]
+    assert terms["summary"].startswith("kk: ") and "'Қаз'" in terms["summary"] and "pages visited" in terms["summary"]
+    privacy = rows[("tenge-finance", "privacy_policy")]
+    assert set(privacy["absence"]) == {"kk", "ru"}  # nothing found at all: still what was visited
+
+
 def test_no_privacy_policy_at_all_is_not_found_and_f1a_no(demo_report):
     report = demo_report[1]
     privacy = _rows(report)[("tenge-finance", "privacy_policy")]
@@ -97,7 +123,8 @@ def test_public_archives_are_reported_per_company(demo_report):
     archive, report, in_campaign = demo_report
     for data in (report, in_campaign):
         assert {c["id"]: c["public_archive"]["found"] for c in data["companies"]} == {
-            **dict.fromkeys(("qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile"), False),
+            **dict.fromkeys(("qazaqpay", "dala-telecom", "bazar", "tenge-finance", "sapar-mobile", "kerey-pay"),
+                            False),
             "aqsu-bank": True}
     bank = next(c for c in report["companies"] if c["id"] == "aqsu-bank")
     assert sorted((urlsplit(e["url"]).path, e["kind"], e["text"], e["versions"])

@@ -127,6 +127,8 @@ def crawled(tmp_path_factory):
         logs = {cid: list(site.requests) for cid, site in sites.items()}
         second = archive.crawl()
         assert second.code == 0, second.err
+        # What the unchanged re-crawl asked, kept beside the first crawl's logs.
+        logs.update({f"{cid} again": list(site.requests)[len(logs[cid]):] for cid, site in sites.items()})
     finally:
         for server in servers.values():
             server.stop()
@@ -222,6 +224,17 @@ def test_a_plain_static_site_costs_at_most_two_probes(crawled):
     assert {r.header("Accept-Language") for r in probes} <= {"kk"}
     assert all(not r.header("Cookie") for r in logs["plainbank"])
     assert rows[("plainbank", "privacy_policy")]["f1a"] == "partial"
+
+
+def test_an_unchanged_recrawl_does_not_ask_again_what_the_campaign_already_answered(crawled):
+    archive, rows, logs = crawled
+    # The first crawl's kk probe brought back the plain page: while that page is unchanged, in the same
+    # campaign, the question is not asked again, and the earlier capture stays the evidence.
+    again = logs["plainbank again"]
+    assert sorted({r.path for r in again}) == ["/", "/ru/privacy", "/ru/terms"]
+    assert all(r.header("Accept-Language") == DEFAULT_ACCEPT_LANGUAGE for r in again)
+    absence = rows[("plainbank", "privacy_policy")]["absence"]["kk"]
+    assert any(t["how"] == "accept_language" for t in absence["tried"]), absence
 
 
 def test_an_unchanged_recrawl_makes_no_new_version_of_any_state(crawled):

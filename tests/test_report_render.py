@@ -135,7 +135,7 @@ def test_every_format_carries_the_proof_of_absence_of_a_missing_language():
     assert [r["absence"] for r in rows if r["company_id"] == "qazaqpay" and r["type"] == "terms"] == [summary]
     assert {r["absence"] for r in rows if r["company_id"] != "qazaqpay"} == {""}  # no trail in the data: none shown
     md = render_coverage(data, "md").decode()
-    assert ("- ҚазақПэй · terms: kk missing: kk: switcher 'Қаз' followed (cookie lang=kk) → same bytes as the plain "
+    assert ("- ҚазақПэй · terms: kk missing: switcher 'Қаз' followed (cookie lang=kk) → same bytes as the plain "
             "page; no hreflang; 14 pages visited, 3 rendered (screenshot: capture 42)") in md
     page = lxml.html.fromstring(render_coverage(data, "html"))
     (cell,) = page.xpath('//small[@class="absence"]')

@@ -1,4 +1,4 @@
-"""The offline demo web: six fake Kazakhstani companies, each on its own loopback address.
+"""The offline demo web: seven fake Kazakhstani companies, each on its own loopback address.
 
 ``start_demo_web()`` serves every directory of ``crawler/demo/sites/`` with the fixture server;
 ``demo_companies()`` gives the company entries a crawl of that web starts from. The expected
@@ -48,6 +48,8 @@ DEMO_COMPANIES: tuple[DemoCompany, ...] = (
     DemoCompany("sapar-mobile", "Sapar Mobile", "Telecom", "127.0.0.6"),
     # Keeps a public archive of its old editions (RDR F2a.4 / P2a.4): an archive page and a Kazakh archive section.
     DemoCompany("aqsu-bank", "Aqsu Bank", "Banking", "127.0.0.7"),
+    # Chooses the language by a cookie its switcher sets, and keeps the Kazakh privacy policy in a hidden tab.
+    DemoCompany("kerey-pay", "Kerey Pay", "FinTech", "127.0.0.8"),
 )
 
 _running: list[DemoWeb] = []
