@@ -324,7 +324,8 @@ class Recorder:
         """The page's panels and what becomes of them: the indexes cut from the page's own text, and
         the panels that are documents of their own. None for a page without a sign of one (most pages)."""
         try:
-            found = panels.find(cap.body, cap.headers.get("content-type"))
+            # A documents page (hub) may show its documents inline, one per titled section.
+            found = panels.find(cap.body, cap.headers.get("content-type"), sections=cap.role == HUB)
             if found is None:
                 return None
             cut, docs = self._plan(cap, found) if found.panels else (set(), [])

@@ -60,7 +60,11 @@ _RESPONSIVE = re.compile(
     r"^(?:d-(?:sm|md|lg|xl|xxl)-(?:block|flex|inline|inline-block|grid|table)|visible-.*|.*clone.*)$")
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-TAB, ACCORDION, MODAL, HIDDEN = "tab", "accordion", "modal", "hidden"
+TAB, ACCORDION, MODAL, HIDDEN, SECTION = "tab", "accordion", "modal", "hidden", "section"
+# A documents page may show its documents inline, one per titled section: looked for only when the caller
+# asks (the recorder does on hub pages), never on a document page, whose own sections are its clauses.
+_SECTIONS = ("//section[h1|h2|h3|h4 or header/h1 or header/h2 or header/h3]"
+             "|//article[h1|h2|h3|h4 or header/h1 or header/h2 or header/h3]")
 _CONTROLS = etree.XPath("//*[@aria-controls]|//*[@data-target]|//*[@data-bs-target]|//a[starts-with(@href, '#')]")
 
 
@@ -136,11 +140,14 @@ def might_have_panels(body: bytes) -> bool:
     return bool(signs(body))
 
 
-def find(body: bytes, content_type: str | None) -> PanelPage | None:
+def find(body: bytes, content_type: str | None, sections: bool = False) -> PanelPage | None:
     """The page's panels; None when the page shows no sign of one (it is then not parsed) or cannot be
     parsed. A page with a sign but no panel comes back with no panels and its parse, which ``extract``
-    reuses. Never raises for bad markup."""
+    reuses. With ``sections``, titled ``<section>``/``<article>`` blocks are panels too (shown ones).
+    Never raises for bad markup."""
     wanted = signs(body)
+    if sections and (b"<section" in body.lower() or b"<article" in body.lower()):
+        wanted = (*wanted, _SECTIONS)
     if not wanted or sniff_kind(body, content_type) != "html":
         return None
     parsed = parse_html(body, content_type)
@@ -154,7 +161,7 @@ def find(body: bytes, content_type: str | None) -> PanelPage | None:
     for el in xpath(root):
         if el.tag in _NOT_PANELS:
             continue
-        kind = _kind(el)
+        kind = _kind(el) or (SECTION if el.tag in ("section", "article") else None)
         if kind is None:
             continue
         hidden = _hidden(el, kind)
@@ -280,75 +287,6 @@ def _tab_labels(root: HtmlElement) -> dict[str, str]:
             if target and target not in labels and (words := _words(el)):
                 labels[target] = words
     return labels
-
-
-# -- what a panel is --------------------------------------------------------------------------------
-
-
-def _classes(el: HtmlElement) -> set[str]:
-    return set((el.get("class") or "").lower().split())
-
-
-def _kind(el: HtmlElement) -> str | None:
-    role = (el.get("role") or "").strip().lower()
-    classes = _classes(el)
-    if role == "tabpanel" or "tab-pane" in classes:
-        return TAB
-    if el.tag == "details":
-        return ACCORDION
-    if el.tag == "dialog" or role in ("dialog", "alertdialog") or "modal" in classes:
-        return MODAL
-    # ``aria-hidden`` alone hides from screen readers, not from eyes (icons, decorative copies): a
-    # block is a hidden panel only when it is hidden from view.
-    if _hidden_mark(el, classes, aria=False):
-        return HIDDEN
-    return None
-
-
-def _hidden_mark(el: HtmlElement, classes: set[str], aria: bool = True) -> bool:
-    if any(_RESPONSIVE.match(c) for c in classes):
-        return False
-    if el.get("hidden") is not None or (aria and (el.get("aria-hidden") or "").strip().lower() == "true"):
-        return True
-    if _STYLE_HIDDEN.search(el.get("style") or ""):
-        return True
-    return bool(classes & _HIDING_CLASSES) and not classes & _SHOWING_CLASSES
-
-
-def _hidden(el: HtmlElement, kind: str) -> bool:
-    classes = _classes(el)
-    if _hidden_mark(el, classes):
-        return True
-    if kind == ACCORDION:
-        return el.get("open") is None
-    if kind == MODAL:
-        return el.get("open") is None and not classes & _SHOWING_CLASSES
-    if kind == TAB:
-        # Bootstrap-like tab sets hide every pane but the active one by class; without any class
-        # rule, a pane is as visible as its markup says.
-        return "tab-pane" in classes and not classes & _SHOWING_CLASSES
-    return False
-
-
-def _in_chrome(el: HtmlElement) -> bool:
-    for node in (el, *el.iterancestors()):
-        if node.tag in _CHROME_TAGS:
-            return True
-        if _CHROME.search(f"{node.get('id', '')} {node.get('class', '')}"):
-            return True
-    return False
-
-
-# -- labels -----------------------------------------------------------------------------------------
-
-
-def _words(el: HtmlElement | None) -> str | None:
-    if el is None:
-        return None
-    text = " ".join(el.text_content().split())
-    if not text:  # a flag: its alt text
-        text = " ".join(" ".join(img.get("alt", "") for img in el.iter("img")).split())
-    return text[:200] or None
 
 
 def _label(el: HtmlElement, kind: str, labels: dict[str, str]) -> str | None:

@@ -101,6 +101,11 @@ def _record(store, *captures: Capture) -> tuple[list[str], Recorder]:
         recorder.close()
 
 
+def _all_documents(store) -> list[Document]:
+    archive, _ = store
+    return archive.rows(Document)
+
+
 def _documents(store) -> dict[str, Document]:
     with store[1].session() as session:
         return {d.variant: d for d in session.scalars(select(Document))}
@@ -243,6 +248,24 @@ def test_a_documents_page_with_three_tabs_yields_three_documents(store, role):
     rows = _coverage(store)
     assert rows["terms"]["status"] == rows["privacy_policy"]["status"] == "available"
     assert rows["terms"]["missing_languages"] == ["kk"]
+
+
+def test_a_documents_page_with_three_titled_sections_yields_three_documents(store):
+    sections = "".join(f'<section id="{key}"><h2>{label}</h2>{_paragraphs(clauses)}</section>'
+                       for key, label, clauses in DOCUMENT_TABS)
+    page = (f'<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Документы</title></head><body>'
+            f'<nav><a href="/">Главная</a></nav><main><h1>Документы</h1>{sections}</main></body></html>')
+    _record(store, _capture(page, url="http://bank.kz/documents", role=HUB, doc_type=None))
+    docs = _documents(store)
+    assert {v: d.doc_type for v, d in docs.items()} == {
+        "panel:offer": "public_offer", "panel:privacy": "privacy_policy", "panel:terms": "terms_of_service"}
+    (version,) = _versions(store, docs["panel:privacy"])
+    assert all(c in version.text for c in RU_CLAUSES) and not any(c in version.text for c in RU_OFFER)
+    # On a document page, titled sections are its own parts: one document, every clause in it.
+    _record(store, _capture(page.replace("Документы", "Публичная оферта"), url="http://bank.kz/offer"))
+    (offer,) = [d for d in _all_documents(store) if d.url == "http://bank.kz/offer"]
+    (version,) = _versions(store, offer)
+    assert all(c in version.text for _, _, cs in DOCUMENT_TABS for c in cs)
 
 
 def test_a_page_without_panels_is_recorded_exactly_as_before(store):
