@@ -290,6 +290,12 @@ def variant_label(variant: str) -> str:
     return f"{kind} {value}" if value else kind
 
 
+# How describe_reached says each part of ``reached``, in this order.
+_REACHED_WORDS = (("language", "for {}"), ("switcher", "switcher '{}'"), ("cookies", "cookie {}"),
+                  ("accept_language", "Accept-Language {}"), ("panel", "panel '{}'"), ("result", "→ {}"),
+                  ("from", "from {}"))
+
+
 def describe_reached(variant: str, reached: dict | None) -> str:
     """How a capture was reached, in one line: the way, the switcher's words, the cookies or
     Accept-Language that selected it, the page it started from."""
@@ -298,20 +304,9 @@ def describe_reached(variant: str, reached: dict | None) -> str:
     if not how:
         return variant_label(variant) or "not recorded (captured before the crawler kept it)"
     parts = [how.replace("_", "-")]
-    if reached.get("language"):
-        parts.append(f"for {reached['language']}")
-    if reached.get("switcher"):
-        parts.append(f"switcher '{reached['switcher']}'")
-    if reached.get("cookies"):
-        parts.append(f"cookie {_cookie_text(reached['cookies'])}")
-    if reached.get("accept_language"):
-        parts.append(f"Accept-Language {reached['accept_language']}")
-    if reached.get("panel"):
-        parts.append(f"panel '{reached['panel']}'")
-    if reached.get("result"):
-        parts.append(f"→ {reached['result']}")
-    if reached.get("from"):
-        parts.append(f"from {reached['from']}")
+    for key, words in _REACHED_WORDS:
+        if reached.get(key):
+            parts.append(words.format(_cookie_text(reached[key]) if key == "cookies" else reached[key]))
     return " ".join(parts)
 
 
