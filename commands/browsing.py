@@ -28,7 +28,7 @@ def documents(args) -> int:
     from archive.db import Database
     from archive.models import Document
     from archive.queries import list_documents
-    from reports.coverage import variant_label
+    from reports.ways import variant_label
 
     _, db_url = opening.existing_archive(args)
     with Database(db_url).session() as session:
@@ -101,7 +101,7 @@ def _notices(doc, versions, args) -> int:
 
 def _describe(session, doc, versions) -> None:
     from archive.queries import document_snapshots
-    from reports.coverage import describe_reached, variant_label
+    from reports.ways import describe_reached, variant_label
 
     snaps = document_snapshots(session, doc.id)
     print(f"document {doc.id}: {doc.company_id} {doc.doc_type or '-'} [{doc.language or '-'}] {doc.status}")

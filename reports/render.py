@@ -18,13 +18,13 @@ from collections import defaultdict
 from urllib.parse import urlsplit
 
 from reports.templating import render_page
+from reports.ways import LANGUAGE_NAMES
 
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 BINARY_FORMATS = frozenset({"xlsx"})
 CSV_COLUMNS = ("campaign", "sector", "company_id", "company", "type", "status", "f1a", "language", "url", "share",
                "incomplete", "click_depth", "captured_at", "mismatch", "absence")
 LANGUAGE_ORDER = ("kk", "ru", "en")
-LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
 TITLE = "Policy document coverage (RDR F1a.2 / P1a.2)"
 
 

@@ -18,8 +18,9 @@ from archive.times import when_text
 from extraction.extract import sniff_kind
 from extraction.filedocs import pdf_page_count
 from reports.changes import recent_changes
-from reports.coverage import LANGUAGES, build_coverage, describe_reached, variant_label
+from reports.coverage import LANGUAGES, build_coverage
 from reports.render import sectors
+from reports.ways import describe_reached, variant_label
 from web.context import MAX_PREVIEW_PAGES, WebContext, campaign, html, not_found, when
 from web.timeline import timeline
 
