@@ -210,9 +210,11 @@ def test_a_switcher_that_changes_nothing_leaves_kk_missing_with_the_evidence(cra
     assert evidence and all(s.document_id is None and s.reached["how"] == COOKIE for s in evidence)
     assert all(s.reached["switcher"] == "Қаз" for s in evidence)
     assert not archive.rows(Document, Document.company_id == "samebank", Document.variant != "")
-    if "absence" in row:  # the proof of absence (engineer D) reads these snapshots
-        tried = row["absence"]["kk"]["tried"]
-        assert any(t["how"] == COOKIE for t in tried)
+    # The proof of absence reads these snapshots: the switcher followed, and what came back.
+    absence = row["absence"]["kk"]
+    assert [t["result"] for t in absence["tried"] if t["how"] == COOKIE] == [
+        "same bytes as the plain page (Russian text)"]
+    assert "switcher 'Қаз' followed (cookie lang=kk)" in absence["summary"]
 
 
 def test_a_plain_static_site_costs_at_most_two_probes(crawled):
