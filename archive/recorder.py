@@ -176,7 +176,9 @@ class Recorder:
         page = None
         if failure is None and not cap.variant and cap.role in (DOCUMENT, HUB) and not same_bytes:
             page = self._panels(cap)
-        doc = self._document(cap) if cap.role == DOCUMENT and not nothing_selected else None
+        doc = None
+        if cap.role == DOCUMENT and not nothing_selected and not self._failed_try(cap, failure):
+            doc = self._document(cap)
         # A rendering keeps the server's bytes as the browser received them, as their own snapshot.
         parent = self._record_original(cap.original, doc) if cap.original is not None else None
         screenshot = self._put(cap.screenshot) if cap.screenshot else None
@@ -281,6 +283,15 @@ class Recorder:
     def _tried_state(cap: Capture) -> bool:
         """A language state the spider tried (cookie, Accept-Language, click), not a panel of ours."""
         return bool(cap.variant) and not cap.variant.startswith(f"{PANEL}:")
+
+    def _failed_try(self, cap: Capture, failure: str | None) -> bool:
+        """A language state that failed (a probe timing out, a click's page refused) is a failed try, kept as
+        evidence; it is no document unless the state already is one (a Kazakh version that now fails)."""
+        if not failure or not self._tried_state(cap):
+            return False
+        return self.session.scalars(select(Document.id).where(
+            Document.company_id == cap.company_id, Document.url == cap.final_url,
+            Document.variant == cap.variant)).first() is None
 
     def _same_as_plain(self, cap: Capture, sha: str | None) -> bool:
         """A language state (a cookie, Accept-Language, a click) that brought back the very bytes the URL

@@ -79,8 +79,8 @@ def tabs_page(title: str, tabs: list[tuple[str, str, list[str]]], *, hiding: str
 
 
 def _capture(body: str, *, url: str = URL, role: str = DOCUMENT, doc_type: str | None = "terms_of_service",
-             minute: int = 0, **extra) -> Capture:
-    return Capture(company_id="bank", url=url, final_url=url, status=200, headers=dict(HTML), body=body.encode(),
+             minute: int = 0, status: int | None = 200, **extra) -> Capture:
+    return Capture(company_id="bank", url=url, final_url=url, status=status, headers=dict(HTML), body=body.encode(),
                    fetched_at=datetime(2025, 5, 10, 9, minute), role=role, doc_type=doc_type, depth=1, **extra)
 
 
@@ -325,6 +325,27 @@ def test_a_cookie_state_with_other_bytes_but_the_plain_text_selected_nothing(sto
     assert outcomes == ["unchanged", "unchanged"]
     assert [s.document_id for s in _snapshots(store, "cookie:lang=kk")] == [None, None]
     assert recorder.languages[("bank", URL, "cookie:lang=kk")] == "ru"
+
+
+def test_a_failed_try_is_evidence_not_a_document_unless_the_state_already_is_one(store):
+    plain = policy_page("Пользовательское соглашение", RU_TERMS)
+    kazakh = policy_page("Пайдаланушы келісімі", KK_TERMS, lang="kk")
+    probe = {"how": "accept_language", "language": "kk", "accept_language": "kk"}
+
+    def failed(minute: int, variant: str) -> Capture:
+        return _capture("", minute=minute, variant=variant, reached=probe, status=None,
+                        error="timeout: the browser did not load the page in time")
+
+    # A question that timed out: a failed snapshot, kept with how it was tried, and no document.
+    outcomes, _ = _record(store, _capture(plain), failed(1, "accept-language:kk"))
+    assert outcomes == ["new_version", "failed"]
+    assert set(_documents(store)) == {""}
+    (tried,) = _snapshots(store, "accept-language:kk")
+    assert (tried.document_id, tried.failure, tried.reached) == (None, "timeout", probe)
+    # A state that is a Kazakh version, failing later: that document is now unavailable.
+    _record(store, _capture(kazakh, minute=2, variant="cookie:lang=kk", reached=probe))
+    _record(store, failed(3, "cookie:lang=kk"))
+    assert _documents(store)["cookie:lang=kk"].status == "unavailable"
 
 
 def test_a_crawled_hidden_kazakh_tab_makes_f1a_yes(archive):
