@@ -85,13 +85,14 @@ def needs_attention(session: Session, runs: int = ATTENTION_RUNS) -> list[Attent
     captured them; a crawl of one company does not interrupt another's streak). A one-off timeout
     is not listed; a dead link is, and so is an anti-bot challenge at once (``URGENT_FAILURES``).
     A run's verdict on a URL is its newest capture of it, plain or rendered (a page that only a
-    browser fetches fails as a rendered capture)."""
+    browser fetches fails as a rendered capture). Only the plain state counts: a language probe or a
+    click that failed is a try (the coverage report's proof of absence says so), not the URL failing."""
     candidates = sorted(set(session.scalars(
-        select(Snapshot.url).where(Snapshot.outcome == "failed",
+        select(Snapshot.url).where(Snapshot.outcome == "failed", Snapshot.variant == "",
                                    Snapshot.run_id.in_(select(Run.id).order_by(Run.id.desc()).limit(runs))))))
     found = []
     for url in candidates:
-        recent = list(session.scalars(select(Snapshot).where(Snapshot.url == url,
+        recent = list(session.scalars(select(Snapshot).where(Snapshot.url == url, Snapshot.variant == "",
                                                              Snapshot.kind.in_((SERVER, RENDERED)))
                                       .order_by(Snapshot.id.desc()).limit(runs * 4)))
         streak: list[Snapshot] = []

@@ -16,7 +16,7 @@ from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
 from archive.recorder import Recorder
 from archive.records import DOCUMENT, HUB, PANEL, Capture
-from archive.runs import start_run
+from archive.runs import needs_attention, start_run
 from config import load_config
 from crawler.demo.server import FixtureServer, FixtureSite, Route
 from extraction import panels
@@ -334,14 +334,16 @@ def test_a_failed_try_is_evidence_not_a_document_unless_the_state_already_is_one
 
     def failed(minute: int, variant: str) -> Capture:
         return _capture("", minute=minute, variant=variant, reached=probe, status=None,
-                        error="timeout: the browser did not load the page in time")
+                        error="challenge: Cloudflare interstitial did not clear in 11 s")
 
     # A question that timed out: a failed snapshot, kept with how it was tried, and no document.
     outcomes, _ = _record(store, _capture(plain), failed(1, "accept-language:kk"))
     assert outcomes == ["new_version", "failed"]
     assert set(_documents(store)) == {""}
     (tried,) = _snapshots(store, "accept-language:kk")
-    assert (tried.document_id, tried.failure, tried.reached) == (None, "timeout", probe)
+    assert (tried.document_id, tried.failure, tried.reached) == (None, "challenge", probe)
+    with store[1].session() as session:
+        assert needs_attention(session) == []  # a failed try is not the URL failing
     # A state that is a Kazakh version, failing later: that document is now unavailable.
     _record(store, _capture(kazakh, minute=2, variant="cookie:lang=kk", reached=probe))
     _record(store, failed(3, "cookie:lang=kk"))
