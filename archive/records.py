@@ -40,6 +40,11 @@ HOMEPAGE = "homepage"
 HOW = (LINK, HREFLANG, URL_MARKER, COOKIE, ACCEPT_LANGUAGE, CLICK, PANEL, SEED, HOMEPAGE)
 
 
+def cookie_pairs(cookies: dict[str, str] | None) -> str:
+    """Cookies as a cookie variant names them, and as people read them: ``lang=kk; region=kz`` (sorted)."""
+    return "; ".join(f"{name}={value}" for name, value in sorted((cookies or {}).items()))
+
+
 @dataclass(frozen=True)
 class Link:
     """One click on the way from the homepage: the page it was on, the link's URL and text."""

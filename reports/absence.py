@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.models import Snapshot
-from archive.records import ACCEPT_LANGUAGE, CLICK, COOKIE, HOME, HREFLANG, HUB, LINK, PANEL, URL_MARKER
+from archive.records import ACCEPT_LANGUAGE, CLICK, COOKIE, HOME, HREFLANG, HUB, LINK, PANEL, URL_MARKER, cookie_pairs
 from config import Company
-from reports.ways import LANGUAGE_NAMES, claimed_language, cookie_text, variant_language
+from reports.ways import LANGUAGE_NAMES, claimed_language, variant_language
 
 # Ways in that claim a language: a capture reached one of these ways for language L is a try for L.
 LANGUAGE_WAYS = (COOKIE, ACCEPT_LANGUAGE, CLICK, PANEL, HREFLANG, URL_MARKER, LINK)
@@ -41,7 +41,7 @@ def _tried_words(how: str, reached: dict, variant: str, url: str, language: str)
     """One try as the summary says it: what was done, before "→ what came back"."""
     switcher = reached.get("switcher")
     if how == COOKIE:
-        cookies = cookie_text(reached.get("cookies")) or variant.partition(":")[2]
+        cookies = cookie_pairs(reached.get("cookies")) or variant.partition(":")[2]
         return f"switcher '{switcher}' followed (cookie {cookies})" if switcher else f"cookie {cookies}"
     if how == ACCEPT_LANGUAGE:
         return f"Accept-Language {reached.get('accept_language') or variant_language(variant) or language}"

@@ -6,6 +6,8 @@ strings and dicts the archive keeps (``documents.variant``, ``snapshots.reached`
 
 from __future__ import annotations
 
+from archive.records import cookie_pairs
+
 LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
 # Cookie values sites use for a language beside the ISO code ("lang=kz").
 _COOKIE_LANGUAGES = {"kk": "kk", "kz": "kk", "kaz": "kk", "qaz": "kk", "ru": "ru", "rus": "ru", "en": "en",
@@ -40,10 +42,6 @@ def selected_by(reached: dict | None) -> dict:
     return {key: reached[key] for key in ("switcher", "cookies", "accept_language", "panel") if reached.get(key)}
 
 
-def cookie_text(cookies: dict | None) -> str:
-    return "; ".join(f"{name}={value}" for name, value in sorted((cookies or {}).items()))
-
-
 def variant_label(variant: str) -> str:
     """A language state as people say it: "cookie lang=kk", "Accept-Language kk", "click 'Қаз'",
     "panel 'Қазақша'"; "" for the URL alone."""
@@ -73,5 +71,5 @@ def describe_reached(variant: str, reached: dict | None) -> str:
     parts = [how.replace("_", "-")]
     for key, words in _REACHED_WORDS:
         if reached.get(key):
-            parts.append(words.format(cookie_text(reached[key]) if key == "cookies" else reached[key]))
+            parts.append(words.format(cookie_pairs(reached[key]) if key == "cookies" else reached[key]))
     return " ".join(parts)

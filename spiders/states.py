@@ -38,7 +38,7 @@ from itertools import count
 import scrapy
 from scrapy.http import Response
 
-from archive.records import ACCEPT_LANGUAGE, COOKIE, DOCUMENT, HOME, HUB
+from archive.records import ACCEPT_LANGUAGE, COOKIE, DOCUMENT, HOME, HUB, cookie_pairs
 from config import Company, Vocabulary
 
 # Without a reason from the site, this many Accept-Language probes per company at most (see above).
@@ -63,7 +63,7 @@ class CookieState:
 
     @property
     def variant(self) -> str:
-        return "cookie:" + "; ".join(f"{k}={v}" for k, v in sorted(self.cookies.items()))
+        return f"{COOKIE}:{cookie_pairs(self.cookies)}"
 
     def reached(self) -> dict:
         return {"how": self.how, "language": self.language, "switcher": self.switcher or None,
