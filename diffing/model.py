@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 ChangeKind = Literal["added", "removed", "changed", "moved"]
@@ -89,7 +89,9 @@ class AlignedPair:
     """One row of a side-by-side translation view; a side is None where that language lacks it.
 
     ``numbers_differ``: both sides exist but do not mention the same numbers (periods, amounts,
-    dates, clause references), a language-independent hint that one translation lags behind.
+    dates read as days, clause references), a language-independent hint that one translation lags
+    behind; ``a_numbers`` / ``b_numbers`` are the numbers only that side mentions. ``keyed``: the two
+    sides were paired by their clause number (not by position between numbered clauses).
     """
 
     a_ref: str | None
@@ -97,15 +99,25 @@ class AlignedPair:
     a: str | None
     b: str | None
     numbers_differ: bool = False
+    a_numbers: tuple[str, ...] = ()
+    b_numbers: tuple[str, ...] = ()
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
 class TranslationAlignment:
     """Two language versions of one document, clause against clause.
 
-    ``only_in_a`` / ``only_in_b`` name the numbered clauses one version has and the other lacks.
-    Unnumbered paragraphs are paired by position between numbered clauses; a leftover shows as a
-    half-empty row in ``pairs`` but is not listed there (translators split and merge paragraphs).
+    ``only_in_a`` / ``only_in_b`` name the numbered clauses one version has and the other lacks;
+    ``a_missing_share`` is the share of ``b``'s text held by the clauses ``a`` lacks (with the
+    unnumbered paragraphs under them), ``b_missing_share`` the other way round. Unnumbered
+    paragraphs are paired by position between numbered clauses; a leftover shows as a half-empty row
+    in ``pairs`` but is not listed there (translators split and merge paragraphs).
+
+    ``comparable`` is False when the two texts cannot be paired by clause number (``reason`` says
+    why: "no clause numbers", "clause numbers do not correspond"): then nothing is missing, no number
+    disagrees, and no verdict may rest on the alignment. ``a_editions`` / ``b_editions``: the edition
+    and effective date each text states ({"edition" | "effective": Statement}).
     """
 
     a_lang: str
@@ -113,7 +125,18 @@ class TranslationAlignment:
     pairs: tuple[AlignedPair, ...]
     only_in_a: tuple[str, ...]
     only_in_b: tuple[str, ...]
+    comparable: bool = True
+    reason: str | None = None
+    a_missing_share: float = 0.0
+    b_missing_share: float = 0.0
+    a_editions: dict = field(default_factory=dict)
+    b_editions: dict = field(default_factory=dict)
 
     @property
     def numbers_differ(self) -> list[AlignedPair]:
         return [p for p in self.pairs if p.numbers_differ]
+
+    @property
+    def clause_numbers_differ(self) -> list[AlignedPair]:
+        """Pairs matched by clause number whose numbers disagree: what a verdict may name."""
+        return [p for p in self.pairs if p.numbers_differ and p.keyed] if self.comparable else []

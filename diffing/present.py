@@ -61,8 +61,16 @@ def marked(words: Iterable[WordOp], esc: Callable[[str], str], dele: Callable[[s
 
 def translation_summary(t: TranslationAlignment, labels: tuple[str, ...]) -> str:
     both = sum(1 for p in t.pairs if p.a is not None and p.b is not None)
-    differ = ", ".join(p.a_ref or "" for p in t.numbers_differ)
-    return (f"{labels[0]} ↔ {labels[1]}: {plural(both, 'paragraph')} paired; "
-            f"missing in {labels[1]}: {', '.join(t.only_in_a) or 'none'}; "
-            f"missing in {labels[0]}: {', '.join(t.only_in_b) or 'none'}; "
-            f"numbers differ: {differ or 'none'}")
+    head = f"{labels[0]} ↔ {labels[1]}: {plural(both, 'paragraph')} paired; "
+    editions = "".join(
+        f"; stated {kind} differs: {labels[0]} {t.a_editions[kind].day}, {labels[1]} {t.b_editions[kind].day}"
+        for kind in ("edition", "effective")
+        if kind in t.a_editions and kind in t.b_editions and t.a_editions[kind].day != t.b_editions[kind].day)
+    if not t.comparable:
+        return head + f"not comparable: {t.reason}" + editions
+    differ = ", ".join(p.a_ref or "" for p in t.clause_numbers_differ)
+    return (head + f"missing in {labels[1]}: {', '.join(t.only_in_a) or 'none'}"
+            + (f" ({t.b_missing_share:.0%} of the {labels[0]} text)" if t.only_in_a else "") + "; "
+            f"missing in {labels[0]}: {', '.join(t.only_in_b) or 'none'}"
+            + (f" ({t.a_missing_share:.0%} of the {labels[1]} text)" if t.only_in_b else "") + "; "
+            f"numbers differ: {differ or 'none'}" + editions)
