@@ -154,3 +154,17 @@ class TextChange(Base):
     differ: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict] = mapped_column(JSON)
+
+
+class TranslationCheck(Base):
+    """Two language versions' texts (by their hashes) paired clause by clause, as the checker
+    ``checker`` found them (``diffing.align_translations``): ``result`` holds what the report needs
+    (comparable or why not, the clauses each lacks and the share of the other's text they hold,
+    numbers that disagree in paired clauses, stated editions). Any two texts, any versions."""
+
+    __tablename__ = "translation_checks"
+
+    a_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    b_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checker: Mapped[str] = mapped_column(String(32))
+    result: Mapped[dict] = mapped_column(JSON)

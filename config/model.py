@@ -221,6 +221,12 @@ class CoverageSettings(StrictModel):
     # A page at a Kazakh URL whose text is at least this share Kazakh counts as a (perhaps
     # incomplete) Kazakh version; below it, it is another language's text at a Kazakh URL.
     min_share: float = Field(0.2, gt=0, lt=1)
+    # "In full" (reports/translations.py): a version lacking numbered clauses that hold at least this
+    # share of another required version's text is partial.
+    missing_clauses_share: float = Field(0.05, gt=0, lt=1)
+    # A version that has not followed another's substantive change for this many days is partial
+    # (0: as soon as a crawl sees the change without its counterpart).
+    lag_grace_days: int = Field(0, ge=0, le=3650)
 
 
 class WebSettings(StrictModel):

@@ -19,6 +19,7 @@ from archive.models import Document, Snapshot, Version
 from config import Campaign, Config
 from diffing import diff, render
 from language.notices import notice_sentences
+from reports.coverage import language_rows
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -114,6 +115,7 @@ def build_changes(session: Session, cfg: Config, *, since: datetime | None = Non
         assert campaign is not None
         return _compare(session, cfg, campaign, compare, company, include_cosmetic, render_diffs, generated_at)
     entries = []
+    lags = translation_lags(session, cfg, campaign, company, now)
     for doc in _documents(session, company):
         history = effective_versions(session, doc.id)
         before = [v for v in history if since is not None and v.captured_at < since]
@@ -129,6 +131,7 @@ def build_changes(session: Session, cfg: Config, *, since: datetime | None = Non
         changes = [c for old, new in zip(chain, chain[1:], strict=False)
                    if (c := _change(session, old, new, include_cosmetic, render_diffs))]
         entries.append(_document_entry(session, doc, inside, changes, status, since, cfg.vocabulary))
+        entries[-1]["translation_lag"] = lags.get(doc.id, [])
     return {"since": _iso(since), "until": _iso(until), "campaign": campaign.name if campaign else None,
             "compare": None, "generated_at": generated_at, "documents": entries}
 
@@ -137,6 +140,7 @@ def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaig
              include_cosmetic: bool, render_diffs: bool, generated_at: str | None) -> dict:
     """Per document, the version ``compare`` assessed against the one ``campaign`` assessed."""
     entries = []
+    lags = translation_lags(session, cfg, campaign, company, None)
     for doc in _documents(session, company):
         now = assessed_version(session, doc.id, campaign)
         then = assessed_version(session, doc.id, compare)
@@ -150,8 +154,24 @@ def _compare(session: Session, cfg: Config, campaign: Campaign, compare: Campaig
         status = _status(session, doc, campaign_end(campaign))
         entries.append(_document_entry(session, doc, versions, changes, status, _day_start(compare.end),
                                        cfg.vocabulary))
+        entries[-1]["translation_lag"] = lags.get(doc.id, [])
     return {"since": _iso(_day_start(compare.start)), "until": _iso(campaign_end(campaign) - timedelta(seconds=1)),
             "campaign": campaign.name, "compare": compare.name, "generated_at": generated_at, "documents": entries}
+
+
+def translation_lags(session: Session, cfg: Config, campaign: Campaign | None, company: str | None,
+                     now: datetime | None) -> dict[int, list[dict]]:
+    """Per document: each substantive change of it or of another language version of it, and when the other
+    followed (``reports.translations.lags``), with the other document's id and URL."""
+    out: dict[int, list[dict]] = {}
+    for _, row in language_rows(session, cfg, campaign=campaign, company_id=company, now=now):
+        for pair in row.get("translations", []):
+            for lag in pair["lag"]:
+                for lang, other in ((lag["changed"], lag["follower"]), (lag["follower"], lag["changed"])):
+                    out.setdefault(pair["documents"][lang], []).append(
+                        {**lag, "other_language": other, "other_document": pair["documents"][other],
+                         "other_url": row["languages"][other]["url"]})
+    return out
 
 
 def recent_changes(session: Session, *, since: datetime | None = None, company: str | None = None,

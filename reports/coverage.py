@@ -35,6 +35,7 @@ from archive.models import Document, Snapshot, Version
 from archive.records import ARCHIVE, LINK, RENDERED
 from config import Campaign, Company, Config
 from reports.absence import Trails
+from reports.translations import Translations
 from reports.ways import claimed_language, selected_by
 
 LANGUAGES = ("kk", "ru", "en")
@@ -93,11 +94,15 @@ def _window(campaign: Campaign | None) -> tuple[datetime | None, datetime | None
             datetime.combine(campaign.end + timedelta(days=1), time.min))
 
 
-def _observe(session: Session, company_id: str, start: datetime | None, end: datetime | None) -> list[Observed]:
-    """Each document the company's crawls captured (in the window): its last capture, the version in
-    force, and the language hints and alternates links gave it. A few grouped queries, no texts:
-    this runs for every company on every overview page."""
+def _observe(session: Session, company_id: str, start: datetime | None, end: datetime | None,
+             types: list[str] | None = None) -> list[Observed]:
+    """Each document the company's crawls captured (in the window; of ``types`` only, if given): its last
+    capture, the version in force, and the language hints and alternates links gave it. A few grouped
+    queries, no texts: this runs for every company on every overview page."""
     where = [Snapshot.company_id == company_id, Snapshot.document_id.is_not(None)]
+    if types is not None:
+        where.append(Snapshot.document_id.in_(select(Document.id).where(
+            Document.company_id == company_id, Document.doc_type.in_(types))))
     if start is not None:
         where += [Snapshot.fetched_at >= start, Snapshot.fetched_at < end]
     newest = select(func.max(Snapshot.id)).where(*where).group_by(Snapshot.document_id).scalar_subquery()
@@ -278,6 +283,42 @@ def _public_archive(session: Session, company_id: str, observed: list[Observed],
             "candidates": [{"url": url, "text": text} for url, text in sorted(candidates.items())]}
 
 
+def language_rows(session: Session, cfg: Config, campaign: Campaign | None = None, company_id: str | None = None,
+                  now: datetime | None = None, doc_type: str | None = None) -> list[tuple[str, dict]]:
+    """(company id, row) of every expected document of every company (or one; or the rows expecting
+    ``doc_type`` only), with its language versions and their translation checks (``reports.translations``)
+    but no absence trails: what the change report and the UI's document page need to know which
+    documents are language versions of one another."""
+    start, end = _window(campaign)
+    expected = {name: list(types) for name, types in cfg.coverage.expected.items()
+                if doc_type is None or doc_type in types}
+    wanted = sorted({t for types in expected.values() for t in types}) if doc_type is not None else None
+    out = []
+    for company in cfg.companies:
+        if company_id is not None and company.id != company_id:
+            continue
+        current = [o for o in _observe(session, company.id, start, end, wanted) if not o.doc.historical]
+        if not current:
+            continue
+        rows = [_expected_row(name, types, current, company, cfg, cfg.vocabulary.language_of_url)
+                for name, types in expected.items()]
+        Translations(session, cfg.coverage, end, now).check(rows, list(company.languages))
+        out += [(company.id, row) for row in rows]
+    return out
+
+
+def row_of_document(session: Session, cfg: Config, company_id: str, document_id: int,
+                    now: datetime | None = None) -> dict | None:
+    """The coverage row (as the archive stands) in which ``document_id`` is one of the language versions."""
+    doc_type = session.scalar(select(Document.doc_type).where(Document.id == document_id))
+    if doc_type is None:
+        return None
+    for _, row in language_rows(session, cfg, company_id=company_id, now=now, doc_type=doc_type):
+        if any(entry["document_id"] == document_id for entry in row["languages"].values()):
+            return row
+    return None
+
+
 def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = None,
                    now: datetime | None = None, company_id: str | None = None) -> dict:
     """The coverage report for ``campaign`` (its archive window), or for the archive as it stands;
@@ -307,6 +348,7 @@ def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = No
             row["absence"] = {lang: trails.absence(candidates, lang, cfg.vocabulary.language_of_url)
                               for lang in row["missing_languages"]}
             documents.append(row)
+        Translations(session, cfg.coverage, end, now).check(documents, list(company.languages))
         companies.append({
             "id": company.id, "name": company.name, "sector": company.sector, "homepage": company.homepage,
             "required_languages": list(company.languages), "crawl": crawl, "documents": documents,

@@ -33,7 +33,7 @@ def test_reopening_is_idempotent_and_sqlite_uses_wal_and_foreign_keys(tmp_path):
             if not on_postgresql():
                 assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
         db.close()
 
 
