@@ -6,6 +6,8 @@ gives bytes. The same dict always gives the same bytes (the XLSX is dated at ``g
 Order is the data's: sectors in the order their first company appears, companies and documents as
 given. Titles, link texts, URLs and failure details come from the web: they are escaped in HTML and in
 Markdown (a page's ``<script>`` or ``[x](javascript:…)`` stays text) and never become Excel formulas.
+Each row's F1a.2 reasons sit next to its verdict, and its translation pairs (``reports.render_translations``)
+under it: a list in md and html, two columns in csv and xlsx (plus the xlsx sheet "Translations").
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ import re
 from collections import defaultdict
 from urllib.parse import urlsplit
 
+from reports.render_translations import (
+    LANGUAGE_ORDER,
+    html_pairs,
+    md_lines,
+    pair_sentences,
+    reason_texts,
+    translations_sheet,
+)
 from reports.templating import render_page
 from reports.ways import LANGUAGE_NAMES
 
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 BINARY_FORMATS = frozenset({"xlsx"})
 CSV_COLUMNS = ("campaign", "sector", "company_id", "company", "type", "status", "f1a", "language", "url", "share",
-               "incomplete", "click_depth", "captured_at", "mismatch", "absence")
-LANGUAGE_ORDER = ("kk", "ru", "en")
+               "incomplete", "click_depth", "captured_at", "mismatch", "absence", "f1a_reasons", "translations")
 TITLE = "Policy document coverage (RDR F1a.2 / P1a.2)"
 
 
@@ -163,13 +172,15 @@ def absence_notes(company: dict, doc: dict) -> list[list]:
 
 def coverage_rows(data: dict) -> list[dict]:
     """The CSV / XLSX rows: company × expected type × language found (one row with no language if none).
-    Like status and F1a, the proof of absence is the document's: on each of its rows."""
+    Like status and F1a, the proof of absence, the F1a.2 reasons and the translation pairs are the
+    document's: on each of its rows (sentences joined with " | ")."""
     rows = []
     for company in data["companies"]:
         for doc in company["documents"]:
             base = {"campaign": data.get("campaign"), "sector": company["sector"], "company_id": company["id"],
                     "company": company["name"], "type": doc["type"], "status": doc["status"], "f1a": doc["f1a"],
-                    "absence": absence_text(doc)}
+                    "absence": absence_text(doc), "f1a_reasons": " | ".join(reason_texts(doc)),
+                    "translations": " | ".join(pair_sentences(doc))}
             mismatches = defaultdict(list)
             for m in doc["mismatches"]:
                 mismatches[m["url"]].append(f"URL says {m['url_language']}, text is {m['text_language']}")
@@ -249,22 +260,27 @@ def _markdown(data: dict) -> bytes:
     lines = [f"# {TITLE}", "", f"{scope}; {generated}.", "",
              "✓ present in full · ½ incomplete (share of its text in its own language) · — not found · "
              "dN: clicks from the homepage (d?: unknown, reached from a seed URL) · F1a.2: yes = every required "
-             "language in full, partial = some, no = none.", ""]
+             "language in full, partial = some, no = none; why, after the verdict.", ""]
     for sector, companies in sectors(data):
         lines += [f"## {md_escape(sector)}", "", "| company | type | status | F1a.2 | " + " | ".join(langs) + " |",
                   "| --- | --- | --- | --- | " + " | ".join("---" for _ in langs) + " |"]
-        notes = []
+        notes, pairs = [], []
         for company in companies:
             for doc in company["documents"]:
                 kind = doc["type"] + (f" ({_types_found(doc)})" if _types_found(doc) else "")
                 cells = [_cell(doc["languages"][lang]) if lang in doc["languages"] else "—" for lang in langs]
                 status = doc["status"].replace("_", " ")
-                lines.append(f"| {md_escape(company['name'])} | {md_escape(kind)} | {status} | {doc['f1a']} | "
+                reasons = "; ".join(map(md_escape, reason_texts(doc)))
+                verdict = f"{doc['f1a']}: {reasons}" if reasons else doc["f1a"]
+                lines.append(f"| {md_escape(company['name'])} | {md_escape(kind)} | {status} | {verdict} | "
                              + " | ".join(cells) + " |")
                 notes += [f"- {_md_parts(note)}" for note in _notes(company, doc) + absence_notes(company, doc)]
+                pairs += md_lines(f"{company['name']} · {doc['type']}", doc, md_escape)
             if archive := _archive_note(company):
                 notes.append(f"- {_md_parts(archive)}")
         lines += ["", *(["Notes:", "", *notes, ""] if notes else [])]
+        if pairs:
+            lines += ["Translations (F1a.2 in full: clauses, numbers, stated editions, lag):", "", *pairs, ""]
     return "\n".join(lines).encode()
 
 
@@ -289,7 +305,13 @@ def _html(data: dict) -> bytes:
     return render_page("coverage.html", title=TITLE, scope=scope, generated=generated, sections=sections,
                        companies=len(data["companies"]), langs=_languages(data), legend=_LEGEND,
                        language_names=LANGUAGE_NAMES, when=_when, cell=_cell, types_found=_types_found,
-                       text_language=_text_language, where_we_looked=_where_we_looked)
+                       text_language=_text_language, where_we_looked=_where_we_looked, reasons=reason_texts,
+                       pairs=html_pairs, rows_of=_rows_of)
+
+
+def _rows_of(company: dict) -> int:
+    """The table rows a company spans: one per document, one more under each document with translation pairs."""
+    return max(1, sum(1 + bool(doc.get("translations")) for doc in company["documents"]))
 
 
 # ---- xlsx --------------------------------------------------------------------------------------------------
@@ -297,7 +319,7 @@ def _html(data: dict) -> bytes:
 _FILLS = {"yes": "CDECCD", "partial": "FFE2A8", "no": "F5C2C2"}
 _WIDTHS = {"campaign": 10, "sector": 14, "company_id": 16, "company": 26, "type": 16, "status": 12, "f1a": 8,
            "language": 9, "url": 60, "share": 8, "incomplete": 11, "click_depth": 11, "captured_at": 21,
-           "mismatch": 36, "absence": 80}
+           "mismatch": 36, "absence": 80, "f1a_reasons": 60, "translations": 90}
 
 
 def sheet_title(sector: str, taken: set[str]) -> str:
@@ -350,4 +372,5 @@ def _xlsx(data: dict) -> bytes:
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(CSV_COLUMNS))}{ws.max_row}"
         for i, column in enumerate(CSV_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = _WIDTHS[column]
+    translations_sheet(wb, data, sheet_title("Translations", taken))
     return save_workbook(wb, report_date(data.get("generated_at")))

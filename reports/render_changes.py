@@ -7,6 +7,10 @@ URLs, failure details and the texts of the diffs come from the web: escaped in m
 fence longer than any run of backticks it holds) and html (``reports/templates/changes.html``, autoescaped),
 plain strings (never formulas, no characters Excel refuses) in xlsx, written by ``reports.xlsx`` (the same
 bytes for the same data, dated at ``generated_at``).
+
+Each document's ``translation_lag`` (issue 14: a change of one language version, and when the other followed)
+is said in words under it (``reports.render_translations.lag_sentence``); a document with a lag but no change
+of its own is shown for it. The xlsx lists the lags once each on a sheet "Translation lag".
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import re
 
 from reports.render import md_escape, md_link
+from reports.render_translations import LAG_COLUMNS, lag_rows, lag_sentence
 from reports.templating import render_page
 
 
@@ -27,6 +32,15 @@ def _scope(data: dict) -> str:
         return f"campaign {data['campaign']} compared with {data['compare']}"
     span = f"{data['since'] or 'the beginning'} → {data['until'] or 'now'}"
     return f"campaign {data['campaign']} ({span})" if data.get("campaign") else span
+
+
+def _lags(doc: dict) -> list[tuple[str, str]]:
+    """(sentence, the other language version's URL) of each lag of the document."""
+    return [(lag_sentence(lag), lag.get("other_url") or "") for lag in doc.get("translation_lag") or []]
+
+
+def _shown(doc: dict) -> bool:
+    return bool(doc["changes"] or doc["new"] or doc["status"] == "unavailable" or doc.get("translation_lag"))
 
 
 def _fence(text: str) -> str:
@@ -42,6 +56,8 @@ def _md(data: dict) -> str:
             notes.append(f"new (first seen {md_escape(doc['first_seen'])})")
         if doc["status"] == "unavailable":
             notes.append(f"**unavailable since {md_escape(doc['unavailable_since'])}**: {md_escape(doc['failure'])}")
+        notes += [f"translation: {md_escape(sentence)} (the other version: {md_link(url)})"
+                  for sentence, url in _lags(doc)]
         if not doc["changes"] and not notes:
             continue
         out += [f"## {md_escape(_title(doc))}", "", md_link(doc["url"]), ""] + [f"- {n}" for n in notes]
@@ -56,8 +72,8 @@ def _md(data: dict) -> str:
 
 
 def _html(data: dict) -> bytes:
-    shown = [doc for doc in data["documents"] if doc["changes"] or doc["new"] or doc["status"] == "unavailable"]
-    return render_page("changes.html", scope=_scope(data), documents=shown, title=_title)
+    shown = [doc for doc in data["documents"] if _shown(doc)]
+    return render_page("changes.html", scope=_scope(data), documents=shown, title=_title, lags=_lags)
 
 
 _HEADER = ["company", "type", "language", "url", "status", "unavailable_since", "first_seen", "new", "from", "to",
@@ -91,6 +107,15 @@ def _xlsx(data: dict) -> bytes:
         for row in rows:
             sheet.append([cell_text(value) for value in row])
             keep_text(sheet[sheet.max_row])
+    if lags := lag_rows(data):
+        lag_sheet = book.create_sheet("Translation lag")
+        lag_sheet.append(list(LAG_COLUMNS))
+        for cell in lag_sheet[1]:
+            cell.font = Font(bold=True)
+        lag_sheet.freeze_panes = "A2"
+        for lag in lags:
+            lag_sheet.append([cell_text(lag[column]) for column in LAG_COLUMNS])
+            keep_text(lag_sheet[lag_sheet.max_row])
     return save_workbook(book, report_date(data.get("generated_at")))
 
 

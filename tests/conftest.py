@@ -164,6 +164,13 @@ def archive(tmp_path) -> Archive:
 _CRAWLED: list[Archive] = []  # archives a crawl ran on, in the order of the crawls
 
 
+def reported(archive: Archive) -> Archive:
+    """Have both reports checked in every format on an archive built in-process (captures fed to the
+    recorder), as on every crawled one, after the test module."""
+    _CRAWLED.append(archive)
+    return archive
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _reports_on_every_crawled_archive():
     """After each test module: both reports in every format on every archive its tests crawled.
@@ -181,8 +188,10 @@ def _reports_on_every_crawled_archive():
 def check_reports(archive: Archive) -> None:
     """Render the coverage report (json, csv, md, html, xlsx) and the change report (json, md, html,
     xlsx) of ``archive``, for the archive as it stands and for its first campaign (and compared with
-    its second), and check that each is well-formed and inert. Archives whose crawl created nothing
-    (a refused config, a lock) are skipped: there is nothing to report on."""
+    its second), and check that each is well-formed and inert, and that what issue 14 found is said: every
+    F1a.2 reason in md and html, every row's translation pairs in csv, every translation lag in the change
+    report's md and html. Archives whose crawl created nothing (a refused config, a lock) are skipped: there
+    is nothing to report on."""
     from archive.db import Database
     from commands.cli import why_no_archive
     from config import ConfigError, load_config
@@ -207,9 +216,10 @@ def check_reports(archive: Archive) -> None:
                     for lang in row["missing_languages"]:  # a missing verdict without a trail is a bug (issue 13)
                         trail = row["absence"].get(lang) or {}
                         assert trail.get("tried") and trail.get("summary"), f"{what}: {row['type']} {lang}: no trail"
-                for fmt in FORMATS:
-                    _well_formed(render_coverage(data, fmt), fmt, what, csv_columns=CSV_COLUMNS,
-                                 names=[c["name"] for c in data["companies"]])
+                bodies = {fmt: render_coverage(data, fmt) for fmt in FORMATS}
+                for fmt, body in bodies.items():
+                    _well_formed(body, fmt, what, csv_columns=CSV_COLUMNS, names=[c["name"] for c in data["companies"]])
+                _translations_said(data, bodies, what)
             compare = cfg.campaigns[1] if len(cfg.campaigns) > 1 else None
             for campaign, against in [(None, None), *([(cfg.campaigns[0], compare)] if cfg.campaigns else [])]:
                 what = f"{archive.root}: changes, campaign {campaign and campaign.name}"
@@ -217,9 +227,44 @@ def check_reports(archive: Archive) -> None:
                     data = build_changes(session, cfg, campaign=campaign, compare=against, include_cosmetic=True,
                                          render_diffs=diffs)
                     for fmt in formats:
-                        _well_formed(render_changes(data, fmt), fmt, what)
+                        body = render_changes(data, fmt)
+                        _well_formed(body, fmt, what)
+                        if fmt in ("md", "html"):
+                            _lags_said(data, body.decode("utf-8"), fmt, what)
     finally:
         db.close()
+
+
+def _translations_said(data: dict, bodies: dict[str, bytes], what: str) -> None:
+    """Each F1a.2 reason of every coverage row in the md (escaped) and the html (escaped); the pairs of
+    every row that has some in each of its csv rows' ``translations`` column, first sentence included."""
+    from reports.render import md_escape
+    from reports.translations import pair_words
+
+    md, html = bodies["md"].decode("utf-8"), bodies["html"].decode("utf-8")
+    table = list(csv.DictReader(io.StringIO(bodies["csv"].decode("utf-8-sig"), newline="")))
+    for company_ in data["companies"]:
+        for row in company_["documents"]:
+            where = f"{what}: {company_['id']} {row['type']}"
+            for reason in row.get("f1a_reasons") or []:
+                assert md_escape(reason["text"]) in md, f"{where}: reason not in md: {reason['text']}"
+                assert _html_escape(reason["text"]) in html, f"{where}: reason not in html: {reason['text']}"
+            if row.get("translations"):
+                key = (company_["id"], row["type"])
+                cells = [r["translations"] for r in table if (r["company_id"], r["type"]) == key]
+                firsts = [pair_words(pair)[0] for pair in row["translations"]]
+                assert cells and all(all(f in cell for f in firsts) for cell in cells), f"{where}: pairs not in csv"
+
+
+def _lags_said(data: dict, text: str, fmt: str, what: str) -> None:
+    """Each translation lag of the change report, in words, in its md or html."""
+    from reports.render import md_escape
+    from reports.render_translations import lag_sentence
+
+    escape = md_escape if fmt == "md" else _html_escape
+    for doc in data["documents"]:
+        for lag in doc.get("translation_lag") or []:
+            assert escape(lag_sentence(lag)) in text, f"{what} as {fmt}: {doc['url']}: lag not said"
 
 
 def _well_formed(body: bytes, fmt: str, what: str, *, csv_columns=None, names=()) -> None:
@@ -327,6 +372,40 @@ class _StrictHTML(HTMLParser):
 
 def html_is_balanced_and_inert(text: str, where: str) -> None:
     parser = _StrictHTML()
+    parser.feed(text)
+    parser.close()
+    assert not parser.problems, f"{where}: {parser.problems[:5]}"
+    assert not parser.open, f"{where}: never closed: {parser.open}"
+
+
+class _UIPage(_StrictHTML):
+    """The UI's own pages, as strict as a report about what runs (no script, no inline style or handler,
+    no javascript: link), but allowing what the UI itself writes: its stylesheet and search form, the
+    timeline's inline SVG, links and sources within the site, and the archived capture in a sandboxed frame."""
+
+    FORBIDDEN = {"script", "object", "embed", "base", "frame", "math", "style", "foreignobject"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.FORBIDDEN:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name in ("style", "srcdoc", "formaction"):
+                self.problems.append(f"<{tag} {name}=…>")
+            site = value.startswith("/") and not value.startswith("//")
+            if name == "href" and not (site or value.startswith(("#", "http://", "https://"))):
+                self.problems.append(f"<{tag} href={value!r}>")
+            if name in ("src", "action") and not site:
+                self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "iframe" and "sandbox" not in dict(attrs):
+            self.problems.append("<iframe> without sandbox")
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+
+def ui_is_balanced_and_inert(text: str, where: str) -> None:
+    """``html_is_balanced_and_inert`` for the UI's pages (see _UIPage)."""
+    parser = _UIPage()
     parser.feed(text)
     parser.close()
     assert not parser.problems, f"{where}: {parser.problems[:5]}"

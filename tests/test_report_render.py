@@ -100,7 +100,8 @@ def test_csv_has_a_bom_and_one_row_per_company_type_and_language():
     assert out.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
     assert list(rows[0]) == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language",
-                             "url", "share", "incomplete", "click_depth", "captured_at", "mismatch", "absence"]
+                             "url", "share", "incomplete", "click_depth", "captured_at", "mismatch", "absence",
+                             "f1a_reasons", "translations"]  # issue 14's columns last: older readers keep their order
     key = {(r["company_id"], r["type"], r["language"]): r for r in rows}
     # tenge 2+1, qazaqpay 1+3, dala 1+1, sapar 1+1, bazar 2+1
     assert len(rows) == len(key) == 14
@@ -143,8 +144,8 @@ def test_every_format_carries_the_proof_of_absence_of_a_missing_language():
     assert cell.getparent().get("class") == "lang lang-missing"
     book = openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx")))
     header = [c.value for c in book["FinTech"][5]]
-    assert header[-1] == "absence"
-    assert summary in [row[-1].value for row in book["FinTech"].iter_rows(min_row=6)]
+    column = header.index("absence")
+    assert summary in [row[column].value for row in book["FinTech"].iter_rows(min_row=6)]
 
 
 def test_csv_keeps_a_mismatch_that_fills_no_language_slot():
@@ -345,7 +346,7 @@ def test_xlsx_has_one_sheet_per_sector_with_the_rows_and_f1a_fills():
         "generated 2024-08-01 06:30 UTC"]
     header = [c.value for c in ws[5]]
     assert header[:8] == ["campaign", "sector", "company_id", "company", "type", "status", "f1a", "language"]
-    assert all(c.font.bold for c in ws[5]) and ws.freeze_panes == "A6" and ws.auto_filter.ref == "A5:O8"
+    assert all(c.font.bold for c in ws[5]) and ws.freeze_panes == "A6" and ws.auto_filter.ref == "A5:Q8"
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=6)]
     assert [(r[3], r[4], r[7], r[9], r[10], r[11]) for r in rows] == [
         ("Базар.kz", "terms", "kk", 0.58, True, 2), ("Базар.kz", "terms", "ru", 1.0, False, 1),
