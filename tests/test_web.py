@@ -170,6 +170,28 @@ def test_everything_from_the_web_is_escaped(seeded, client):
     assert f'href="/version/{ids["evil_version"]}"' in hit and "<mark>zyxwvu</mark>" in hit
 
 
+def test_every_page_of_the_demo_is_balanced_and_inert_and_shows_the_translation_checks(seeded, client):
+    """The UI's own markup (issue 14 added the translation sections, lag bars and verdict reasons): every
+    page balanced, nothing that runs; the demo's Kazakh and Russian privacy policies show their pair."""
+    from tests.conftest import ui_is_balanced_and_inert
+
+    archive, ids = seeded
+    db = archive.db()
+    with db.session() as s:
+        docs = {d.id: (d.doc_type if not d.historical else "old edition", d.language)
+                for d in s.scalars(select(Document).where(Document.company_id == "qazaqpay"))}
+    db.close()
+    for path in ["/", "/company/qazaqpay", *(f"/document/{i}" for i in docs)]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        ui_is_balanced_and_inert(page.text, path)
+    for doc_id, (doc_type, language) in docs.items():
+        if doc_type == "privacy_policy" and language in ("kk", "ru"):
+            page = client.get(f"/document/{doc_id}").text
+            assert "Language versions in full" in page and "Kazakh ↔ Russian" in page, doc_id
+    assert "Language versions in full" not in client.get(f"/document/{ids['evil_doc']}").text  # a cookie policy
+
+
 def test_archived_bytes_come_sandboxed_from_their_own_route(seeded, client):
     _, ids = seeded
     raw = client.get(f"/raw/{ids['evil_snap']}")

@@ -18,13 +18,16 @@ from archive.times import when_text
 from extraction.extract import sniff_kind
 from extraction.filedocs import pdf_page_count
 from reports.changes import recent_changes
-from reports.coverage import LANGUAGES, build_coverage
+from reports.coverage import LANGUAGES, build_coverage, row_of_document
 from reports.render import sectors
-from reports.ways import describe_reached, variant_label
+from reports.translations import pair_words
+from reports.ways import LANGUAGE_NAMES, describe_reached, variant_label
 from web.context import MAX_PREVIEW_PAGES, WebContext, campaign, html, not_found, when
 from web.timeline import timeline
 
 EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
+# The reasons that make a version present in the matrix fall short of "in full" (reports.translations).
+TRANSLATION_CODES = ("missing_clauses", "older_edition", "lag")
 
 
 def overview(request: Request, ctx: WebContext) -> Response:
@@ -47,6 +50,7 @@ def overview(request: Request, ctx: WebContext) -> Response:
             known = [d for d in depths if d is not None]
             cells = []
             for doc in company["documents"]:
+                reasons = doc.get("f1a_reasons", [])
                 for lang in LANGUAGES:
                     entry = doc["languages"].get(lang)
                     required = lang in company["required_languages"]
@@ -60,7 +64,10 @@ def overview(request: Request, ctx: WebContext) -> Response:
                                   "f1a": doc["f1a"], "changed": bool(entry and entry["document_id"] in changed),
                                   "failure": doc["failure"] if state == "unavailable" else None,
                                   "absence": (doc.get("absence") or {}).get(lang),
-                                  "variant": variant_label(entry["variant"]) if entry else ""})
+                                  "variant": variant_label(entry["variant"]) if entry else "",
+                                  "reasons": [r["text"] for r in reasons],
+                                  "short": [r["text"] for r in reasons if entry and r["language"] == lang
+                                            and r["code"] in TRANSLATION_CODES]})
             rows.append({"sector": sector, "company": company, "cells": cells,
                          "archive": company["public_archive"]["found"],
                          "depth": max(known) if known else None,
@@ -90,8 +97,9 @@ def company(request: Request, ctx: WebContext) -> Response:
     # Each missing language of each expected document, with what was tried (the proof of absence).
     missing = [(doc["type"], lang, doc["absence"][lang]) for c in coverage["companies"] for doc in c["documents"]
                for lang in doc["missing_languages"] if lang in doc.get("absence", {})]
+    verdicts = [doc for c in coverage["companies"] for doc in c["documents"]]
     return html(request, "company.html", company=known[cid], documents=documents, failures=failures,
-                historical=historical, variants=variants, missing=missing)
+                historical=historical, variants=variants, missing=missing, verdicts=verdicts)
 
 
 def _variants(session, company_id: str) -> dict[int, str]:
@@ -111,15 +119,47 @@ def document(request: Request, ctx: WebContext) -> Response:
         snapshots = document_snapshots(session, doc.id)
         siblings = list_documents(session, doc.company_id)
         variants = _variants(session, doc.company_id)
+        # Old editions fill no coverage row (reports.coverage): nothing to compare them with.
+        row = None if doc.historical else row_of_document(session, ctx.cfg, doc.company_id, doc.id)
+    in_full = _in_full(row, doc.id)
     languages = [d for d in siblings if d.doc_type == doc.doc_type and d.id != doc.id]
     reached = {s.id: describe_reached(s.variant, s.reached) for s in snapshots}
     failures = [s for s in snapshots if s.outcome == "failed"]
-    chart = timeline(versions, snapshots)
+    chart = timeline(versions, snapshots, [lag for p in in_full["pairs"] for lag in p["pair"]["lag"]]
+                     if in_full else [])
     neighbours = [(a, b) for a, b in zip(versions, versions[1:], strict=False)]
     return html(request, "document.html", doc=doc, versions=versions, effective=effective, snapshots=snapshots,
                 failures=failures, languages=languages, chart=chart, neighbours=neighbours,
                 variants=variants, variant=variant_label(doc.variant), reached=reached,
+                in_full=in_full, names=LANGUAGE_NAMES,
                 company=next((c for c in ctx.cfg.companies if c.id == doc.company_id), None))
+
+
+def _in_full(row: dict | None, document_id: int) -> dict | None:
+    """The translation checks of the coverage row a document is a language version in, as its page shows
+    them: the row's F1a verdict and reasons, and each pair this document is one side of (this side
+    first). None when there is nothing to say: no row (an old edition, a type no row expects), or a row
+    with no pair and no reason (a company that requires one language, and has it)."""
+    if row is None:
+        return None
+    pairs = []
+    for pair in row["translations"]:
+        this = next((lang for lang, d in pair["documents"].items() if d == document_id), None)
+        if this is None:
+            continue
+        other = next(lang for lang in pair["languages"] if lang != this)
+        pairs.append({
+            "this": this, "other": other, "pair": pair, "words": pair_words(pair),
+            "other_document": pair["documents"][other],
+            "diff": f"/diff?a={pair['versions'][this]}&b={pair['versions'][other]}&translation=1",
+            "lacking": [(lang, pair["missing"][lang]["clauses"], f"{pair['missing'][lang]['share']:.0%}")
+                        for lang in (this, other) if pair["missing"][lang]["clauses"]],
+            "editions": [(kind, stated) for kind, stated in pair["editions"].items() if stated["differ"]],
+        })
+    if not pairs and not row["f1a_reasons"]:
+        return None
+    return {"type": row["type"], "f1a": row["f1a"], "reasons": [r["text"] for r in row["f1a_reasons"]],
+            "pairs": pairs}
 
 
 def version(request: Request, ctx: WebContext) -> Response:

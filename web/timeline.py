@@ -1,4 +1,6 @@
-"""A document's history as a small inline SVG: captures on a time axis, versions as larger marks.
+"""A document's history as a small inline SVG: captures on a time axis, versions as larger marks, and
+the translation lags of its language pairs as bars under the axis (one lane each, from the change to
+when the other version followed, or to the axis's end while it has not).
 
 Returns coordinates only; the template draws them (autoescaped, no script, no inline style).
 """
@@ -8,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from reports.ways import LANGUAGE_NAMES
+
 WIDTH, HEIGHT, PAD = 640, 56, 14
+LANE, BAR = 10, 6  # a lag bar's lane height and its thickness
+FIRST_LANE = 42  # below the marks (which reach y=36)
+MIN_BAR = 2.0  # px
 
 
 @dataclass(frozen=True)
@@ -19,17 +26,55 @@ class Mark:
     href: str | None
 
 
+@dataclass(frozen=True)
+class Bar:
+    """A translation lag: ``kind`` is "open" (not followed yet) or "closed"."""
+
+    x: float
+    y: int
+    width: float
+    height: int
+    kind: str
+    label: str
+    href: str  # the version that changed
+
+
 def _x(moment: datetime, start: datetime, span: float) -> float:
     if span <= 0:
         return WIDTH / 2
     return round(PAD + (moment - start).total_seconds() / span * (WIDTH - 2 * PAD), 1)
 
 
-def timeline(versions, snapshots) -> dict:
-    """{"width", "height", "marks", "start", "end"} for the template's <svg>."""
-    moments = [v.captured_at for v in versions] + [s.fetched_at for s in snapshots]
+def _moment(iso: str) -> datetime:
+    """A report's "…Z" moment as the archive's naive UTC."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def lag_words(lag: dict) -> str:
+    """One lag as a bar's title: "Russian changed 2025-05-12; Kazakh followed 2025-05-14 (2 days)"."""
+    changed = LANGUAGE_NAMES.get(lag["changed"], lag["changed"])
+    follower = LANGUAGE_NAMES.get(lag["follower"], lag["follower"])
+    head = f"{changed} changed {lag['changed_at'][:10]}; {follower} "
+    if lag["open"]:
+        return head + f"has not followed ({_days(lag['lag_days'])} so far)"
+    return head + f"followed {lag['followed_at'][:10]} ({_days(lag['lag_days'])})"
+
+
+def timeline(versions, snapshots, lags: list[dict] = ()) -> dict:
+    """{"width", "height", "marks", "bars", "label_y", "start", "end"} for the template's <svg>.
+    ``lags``: the lag entries (``reports.translations``) of the pairs this document is in; the axis
+    spans their moments too, since the other version's change may predate this one's captures."""
+    changed = [_moment(lag["changed_at"]) for lag in lags]
+    followed = [_moment(lag["followed_at"]) for lag in lags if lag["followed_at"]]
+    moments = [v.captured_at for v in versions] + [s.fetched_at for s in snapshots] + changed + followed
+    height = HEIGHT + LANE * len(lags)
     if not moments:
-        return {"width": WIDTH, "height": HEIGHT, "marks": [], "start": None, "end": None}
+        return {"width": WIDTH, "height": height, "marks": [], "bars": [], "label_y": height - 4,
+                "start": None, "end": None}
     start, end = min(moments), max(moments)
     span = (end - start).total_seconds()
     marks = [Mark(_x(s.fetched_at, start, span), "failed" if s.outcome == "failed" else "capture",
@@ -38,4 +83,12 @@ def timeline(versions, snapshots) -> dict:
     marks += [Mark(_x(v.captured_at, start, span), "technical" if v.technical else "version",
                    f"{v.captured_at:%Y-%m-%d %H:%M} version {v.id}" + (" (re-extraction)" if v.technical else ""),
                    f"/version/{v.id}") for v in versions]
-    return {"width": WIDTH, "height": HEIGHT, "marks": marks, "start": start, "end": end}
+    bars = []
+    for lane, lag in enumerate(lags):
+        x0 = _x(_moment(lag["changed_at"]), start, span)
+        x1 = _x(_moment(lag["followed_at"]), start, span) if lag["followed_at"] else WIDTH - PAD
+        x0 = min(x0, round(x1 - MIN_BAR, 1))  # a lag of minutes is still seen, and still ends where it ends
+        bars.append(Bar(x0, FIRST_LANE + LANE * lane, round(x1 - x0, 1), BAR,
+                        "open" if lag["open"] else "closed", lag_words(lag), f"/version/{lag['version']}"))
+    return {"width": WIDTH, "height": height, "marks": marks, "bars": bars, "label_y": height - 4,
+            "start": start, "end": end}
