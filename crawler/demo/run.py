@@ -58,7 +58,8 @@ def run_demo(base_dir: Path, serve: bool = False) -> int:
         print(f"Config: {config}\n\n== First crawl")
         first = _cli(config, data_dir, "crawl")
         web.set_variant("v2")
-        print("\n== Second crawl (one company has changed its privacy policy meanwhile)")
+        print("\n== Second crawl (meanwhile QazaqPay changed its privacy policy in both languages, "
+              "Dala Telecom only in Russian)")
         second = _cli(config, data_dir, "crawl")
     print("\n== What is archived")
     _cli(config, data_dir, "documents")
