@@ -12,7 +12,7 @@ every function reads them with ``.get`` and then shows nothing.
 
 from __future__ import annotations
 
-from reports.translations import pair_words
+from reports.translations import lag_words, pair_words
 from reports.ways import LANGUAGE_NAMES
 
 LANGUAGE_ORDER = ("kk", "ru", "en")
@@ -27,10 +27,6 @@ _WIDTHS = {"sector": 14, "company_id": 16, "company": 26, "type": 16, "f1a": 8, 
 
 def _name(lang: str) -> str:
     return LANGUAGE_NAMES.get(lang, lang)
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
 
 
 def reason_texts(doc: dict) -> list[str]:
@@ -127,15 +123,9 @@ def translations_sheet(book, data: dict, title: str) -> None:
 # ---- the change report --------------------------------------------------------------------------------------
 
 def lag_sentence(lag: dict) -> str:
-    """A lag as the change report says it, from the follower's side: "Kazakh version: followed the Russian
-    change of 2025-05-12 on 2025-05-14 (2 days)" / "…: has not followed the Russian change of 2025-05-12
-    (3 days so far)"."""
-    follower, changed = _name(lag["follower"]), _name(lag["changed"])
-    day = (lag.get("changed_at") or "?")[:10]
-    if lag["open"]:
-        return f"{follower} version: has not followed the {changed} change of {day} ({_days(lag['lag_days'])} so far)"
-    return (f"{follower} version: followed the {changed} change of {day} on {(lag.get('followed_at') or '?')[:10]} "
-            f"({_days(lag['lag_days'])})")
+    """A lag as the change report says it (``reports.translations.lag_words``, capitalised)."""
+    words = lag_words(lag)
+    return words[:1].upper() + words[1:]
 
 
 LAG_COLUMNS = ("company", "type", "changed_language", "changed_url", "changed_at", "changed_version",

@@ -189,6 +189,22 @@ def _days(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 
 
+def lag_words(lag: dict) -> str:
+    """One lag in a sentence, the same in every report, the UI's tables and its timeline:
+    "the Kazakh version has not followed the Russian change of 2025-05-12 (3 days so far)", "… followed the
+    Russian change of 2025-05-12 on 2025-05-14 (2 days later)", or, followed the same day, "the Russian and
+    Kazakh versions changed together on 2025-05-12"."""
+    follower, changed = _name(lag["follower"]), _name(lag["changed"])
+    day = (lag.get("changed_at") or "?")[:10]
+    if lag["open"]:
+        return (f"the {follower} version has not followed the {changed} change of {day} "
+                f"({_days(lag['lag_days'])} so far)")
+    if lag["lag_days"] == 0:
+        return f"the {changed} and {follower} versions changed together on {day}"
+    return (f"the {follower} version followed the {changed} change of {day} on {(lag.get('followed_at') or '?')[:10]} "
+            f"({_days(lag['lag_days'])} later)")
+
+
 def pair_words(pair: dict) -> list[str]:
     """A translation pair in sentences, for the md/html/csv/xlsx reports and the UI."""
     a, b = pair["languages"]
@@ -204,11 +220,5 @@ def pair_words(pair: dict) -> list[str]:
                 f"{_name(b)} {', '.join(n['only'][b]) or '—'}" for n in pair["numbers"]]
     out += [f"stated {kind}: {_name(a)} {s[a]['date']}, {_name(b)} {s[b]['date']}"
             for kind, s in pair["editions"].items() if s["differ"]]
-    for lag in pair["lag"]:
-        follower, changed = _name(lag["follower"]), _name(lag["changed"])
-        if lag["open"]:
-            out.append(f"{changed} changed on {lag['changed_at'][:10]}; {follower} not yet ({_days(lag['lag_days'])})")
-        else:
-            out.append(f"{changed} changed on {lag['changed_at'][:10]}; {follower} followed on "
-                       f"{lag['followed_at'][:10]} ({_days(lag['lag_days'])} later)")
+    out += [lag_words(lag) for lag in pair["lag"]]
     return out

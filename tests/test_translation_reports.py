@@ -94,7 +94,7 @@ def test_coverage_markdown_gives_the_reasons_by_the_verdict_and_each_pair_in_wor
             f"({share}% of the Russian text)") in md.splitlines()
     for sentence in ("  - numbers differ in 5.2: Kazakh 5, Russian 3",
                      "  - stated edition: Kazakh 2024-03-01, Russian 2025-06-01",
-                     "  - Russian changed on 2025-05-12; Kazakh not yet (3 days)"):
+                     "  - the Kazakh version has not followed the Russian change of 2025-05-12 (3 days so far)"):
         assert sentence in md.splitlines(), sentence
     # The clause texts behind "numbers differ", as escaped text: no tag, no link.
     clause = next(line for line in md.splitlines() if line.startswith("  - clause 5.2, Russian:"))
@@ -145,7 +145,7 @@ def test_coverage_csv_has_the_reasons_and_the_pairs_on_every_row_of_the_document
         assert r["f1a"] == "partial"
         assert r["f1a_reasons"] == " | ".join(reason["text"] for reason in row["f1a_reasons"])
         assert r["translations"] == " | ".join(pair_words(row["translations"][0]))
-        assert "Russian changed on 2025-05-12; Kazakh not yet (3 days)" in r["translations"]
+        assert "the Kazakh version has not followed the Russian change of 2025-05-12 (3 days so far)" in r["translations"]
     terms = [r for r in table if r["type"] != "privacy_policy"]
     assert terms and all(r["translations"] == "" for r in terms)  # no pair: nothing to say
     assert all(r["f1a_reasons"].startswith("no Kazakh version") for r in terms)
@@ -182,7 +182,7 @@ def test_the_change_report_says_the_open_lag_then_the_closed_one(lagging):
     data = _changes(lagging, diffs=True)
     md = render_changes(data, "md").decode()
     markdown_is_inert(md, "changes md")
-    open_lag = "Kazakh version: has not followed the Russian change of 2025-05-12 (3 days so far)"
+    open_lag = "The Kazakh version has not followed the Russian change of 2025-05-12 (3 days so far)"
     # On the Kazakh document, which has no change of its own (shown for the lag), and on the Russian one.
     kk = md.split("## pay · privacy_policy \\[kk\\]")[1].split("\n## ")[0]
     ru = md.split("## pay · privacy_policy \\[ru\\]")[1].split("\n## ")[0]
@@ -210,7 +210,7 @@ def test_the_change_report_says_the_open_lag_then_the_closed_one(lagging):
     # Day 14: the Kazakh version follows (its 5.2 now says 3 years too).
     crawl(lagging, 14, page("ru", RU_HOSTILE, RU_EDITION),
           page("kk", without(KK_SHORTER, "4.3.", "6.1."), KK_OLD_EDITION))
-    closed = "Kazakh version: followed the Russian change of 2025-05-12 on 2025-05-14 (2 days)"
+    closed = "The Kazakh version followed the Russian change of 2025-05-12 on 2025-05-14 (2 days later)"
     assert f"- translation: {closed} (the other version: <{RU_URL}>)" in render_changes(
         _changes(lagging, diffs=True), "md").decode()
     assert closed in lxml.html.document_fromstring(render_changes(_changes(lagging, diffs=True), "html")).text_content()

@@ -83,7 +83,7 @@ def test_the_timeline_draws_a_lag_open_until_the_kazakh_follows_then_closed(pay)
     kk = _page(pay, f"/document/{ids[KK_URL]}")
     (bar,) = _bars(kk)
     assert bar["kind"] == "open"
-    assert bar["title"].startswith("Russian changed 2025-05-12; Kazakh has not followed (")
+    assert bar["title"].startswith("the Kazakh version has not followed the Russian change of 2025-05-12 (")
     assert bar["end"] == WIDTH - PAD  # open: to the end of the axis
     assert "has not followed the Russian change of 2025-05-12" in kk  # the verdict's reason
     assert _bars(_page(pay, f"/document/{ids[RU_URL]}")) == [bar]  # the same lag on the Russian page
@@ -93,11 +93,11 @@ def test_the_timeline_draws_a_lag_open_until_the_kazakh_follows_then_closed(pay)
     kk = _page(pay, f"/document/{ids[KK_URL]}")
     (bar,) = _bars(kk)
     assert bar["kind"] == "closed"
-    assert bar["title"] == "Russian changed 2025-05-12; Kazakh followed 2025-05-14 (2 days)"
+    assert bar["title"] == "the Kazakh version followed the Russian change of 2025-05-12 on 2025-05-14 (2 days later)"
     # From the Russian change to the Kazakh version that followed it, on the same axis as the marks.
     assert abs(bar["end"] - _version_x(kk, _kk_versions(pay)[-1])) <= 2.1
     assert bar["x"] < bar["end"] < WIDTH - PAD  # closed: it ends before the axis does
-    assert "Kazakh followed on 2025-05-14 (2 days later)" in kk  # pair_words
+    assert "followed the Russian change of 2025-05-12 on 2025-05-14 (2 days later)" in kk  # pair_words
     assert "not yet" not in kk and SECTION in kk  # the row is full again, the pair still shown
 
 

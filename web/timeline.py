@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from reports.ways import LANGUAGE_NAMES
+from reports.translations import lag_words
 
 WIDTH, HEIGHT, PAD = 640, 56, 14
 LANE, BAR = 10, 6  # a lag bar's lane height and its thickness
@@ -48,20 +48,6 @@ def _x(moment: datetime, start: datetime, span: float) -> float:
 def _moment(iso: str) -> datetime:
     """A report's "…Z" moment as the archive's naive UTC."""
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).replace(tzinfo=None)
-
-
-def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
-
-
-def lag_words(lag: dict) -> str:
-    """One lag as a bar's title: "Russian changed 2025-05-12; Kazakh followed 2025-05-14 (2 days)"."""
-    changed = LANGUAGE_NAMES.get(lag["changed"], lag["changed"])
-    follower = LANGUAGE_NAMES.get(lag["follower"], lag["follower"])
-    head = f"{changed} changed {lag['changed_at'][:10]}; {follower} "
-    if lag["open"]:
-        return head + f"has not followed ({_days(lag['lag_days'])} so far)"
-    return head + f"followed {lag['followed_at'][:10]} ({_days(lag['lag_days'])})"
 
 
 def timeline(versions, snapshots, lags: list[dict] = ()) -> dict:
