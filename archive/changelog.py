@@ -52,8 +52,9 @@ def summarise(result: Diff, include_cosmetic: bool = False) -> dict:
     }
 
 
-def _store(session: Session, rows: list[TextChange]) -> None:
-    """Keep computed summaries; a reader that may not write (or a race with another) just recomputes later."""
+def keep_computed(session: Session, rows: list) -> None:
+    """Keep computed rows (change summaries, translation checks); a reader that may not write (or a race
+    with another) just computes them again later."""
     if not rows:
         return
     try:
@@ -62,7 +63,7 @@ def _store(session: Session, rows: list[TextChange]) -> None:
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
-        log.debug("could not keep %d change summaries: %s", len(rows), exc)
+        log.debug("could not keep %d computed rows: %s", len(rows), exc)
 
 
 def summaries(session: Session, pairs: Iterable[tuple[Version, Version]], store: bool = True) -> list[dict]:
@@ -83,7 +84,7 @@ def summaries(session: Session, pairs: Iterable[tuple[Version, Version]], store:
             fresh.append(TextChange(old_sha256=key[0], new_sha256=key[1], differ=DIFFER, kind=known[key]["kind"],
                                     summary={k: v for k, v in known[key].items() if k != "kind"}))
     if store:
-        _store(session, fresh)
+        keep_computed(session, fresh)
     return [known[(old.text_sha256, new.text_sha256)] for old, new in pairs]
 
 

@@ -12,16 +12,12 @@ What is kept is what the reports need, in terms of side ``a`` and side ``b``:
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select, tuple_
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from archive.changelog import keep_computed
 from archive.models import TranslationCheck, Version
 from diffing import TranslationAlignment, align_translations
-
-log = logging.getLogger(__name__)
 
 # Bump when diffing's clause pairing, number reading or edition finding changes.
 CHECKER = "translations-1"
@@ -59,12 +55,6 @@ def checks(session: Session, pairs: list[tuple[Version, Version]], store: bool =
         if key not in known:
             known[key] = summarise_alignment(align_translations(a.text, b.text))
             fresh.append(TranslationCheck(a_sha256=key[0], b_sha256=key[1], checker=CHECKER, result=known[key]))
-    if store and fresh:
-        try:
-            for row in fresh:
-                session.merge(row)
-            session.commit()
-        except SQLAlchemyError as exc:
-            session.rollback()
-            log.debug("could not keep %d translation checks: %s", len(fresh), exc)
+    if store:
+        keep_computed(session, fresh)
     return [known[(a.text_sha256, b.text_sha256)] for a, b in pairs]

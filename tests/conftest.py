@@ -370,8 +370,8 @@ class _StrictHTML(HTMLParser):
             self.open.pop()
 
 
-def html_is_balanced_and_inert(text: str, where: str) -> None:
-    parser = _StrictHTML()
+def html_is_balanced_and_inert(text: str, where: str, parser_class: type[HTMLParser] | None = None) -> None:
+    parser = (parser_class or _StrictHTML)()
     parser.feed(text)
     parser.close()
     assert not parser.problems, f"{where}: {parser.problems[:5]}"
@@ -405,11 +405,7 @@ class _UIPage(_StrictHTML):
 
 def ui_is_balanced_and_inert(text: str, where: str) -> None:
     """``html_is_balanced_and_inert`` for the UI's pages (see _UIPage)."""
-    parser = _UIPage()
-    parser.feed(text)
-    parser.close()
-    assert not parser.problems, f"{where}: {parser.problems[:5]}"
-    assert not parser.open, f"{where}: never closed: {parser.open}"
+    html_is_balanced_and_inert(text, where, _UIPage)
 
 
 def company(cid: str, homepage: str, **extra) -> dict:
