@@ -39,6 +39,7 @@ from archive.blobs import BlobStore
 from archive.changelog import keep_change_summary
 from archive.db import Database
 from archive.models import Document, Snapshot, Version
+from archive.prepared import Prepared
 from archive.queries import LastBody, last_bodies, latest_version
 from archive.records import DOCUMENT, HOME, HUB, PANEL, RENDERED, Capture
 from config.editions import StatedDate
@@ -140,10 +141,11 @@ class Recorder:
     def close(self) -> None:
         self.session.close()
 
-    def record(self, cap: Capture) -> str:
-        """Store one capture; return its outcome (one of the constants above)."""
+    def record(self, cap: Capture, prepared: Prepared | None = None) -> str:
+        """Store one capture; return its outcome (one of the constants above). ``prepared``: what a worker
+        process already read from its body (``archive.prepared``), used when it is for these very bytes."""
         try:
-            outcome = self._record(cap)
+            outcome = self._record(cap, prepared)
             self.session.commit()
         except Exception:
             self.session.rollback()
@@ -162,19 +164,22 @@ class Recorder:
             self.bytes_stored += len(data)
         return sha
 
-    def _record(self, cap: Capture) -> str:
+    def _record(self, cap: Capture, prepared: Prepared | None = None) -> str:
         failure, detail = self._fetch_failure(cap)
         previous = self.last.get((cap.final_url, cap.kind, cap.variant))
         sha = None
         if failure is None:
             sha = previous.sha256 if cap.not_modified and previous else self._put(cap.body)
         same_bytes = sha is not None and previous is not None and previous.sha256 == sha
+        # A worker's reading of a plain page without panels (archive.prepared): only for these bytes.
+        pre = prepared if (prepared is not None and prepared.extraction is not None and prepared.sha256 == sha
+                           and not cap.variant) else None
         ex: Extraction | None = None
         nothing_selected = False
         if cap.role == DOCUMENT and failure is None and self._tried_state(cap):
             nothing_selected, ex = self._selects_nothing(cap, sha, previous if same_bytes else None)
         page = None
-        if failure is None and not cap.variant and cap.role in (DOCUMENT, HUB) and not same_bytes:
+        if failure is None and not cap.variant and cap.role in (DOCUMENT, HUB) and not same_bytes and pre is None:
             page = self._panels(cap)
         doc = None
         if cap.role == DOCUMENT and not nothing_selected and not self._failed_try(cap, failure):
@@ -209,6 +214,9 @@ class Recorder:
                 self._observe_panels(cap, sha, True, None)
             return outcome
 
+        if ex is None and pre is not None:
+            ex = pre.extraction
+            self.counts["read_ahead"] += 1
         if ex is None:
             ex = self._extract(cap, page)
         if ex.failure:
@@ -217,22 +225,25 @@ class Recorder:
             return outcome
         snap = self._snapshot(cap, doc, sha, "new", **extra)
         self._mark_available(doc, cap)
-        outcome = self._store_text(cap, doc, snap, ex)
+        outcome = self._store_text(cap, doc, snap, ex, pre)
         self._observe_panels(cap, sha, False, page)
         return outcome
 
-    def _store_text(self, cap: Capture, doc: Document, snap: Snapshot, ex: Extraction) -> str:
-        """A new version of ``doc`` when its normalised text differs from the last one."""
+    def _store_text(self, cap: Capture, doc: Document, snap: Snapshot, ex: Extraction,
+                    pre: Prepared | None = None) -> str:
+        """A new version of ``doc`` when its normalised text differs from the last one (``pre``: the hash and
+        languages a worker already computed for ``ex``)."""
         # The version keeps the text as extracted; only the comparison uses the normalised form.
         text = ex.text
-        digest = text_hash(text)
+        ready = pre is not None and pre.extraction is ex and pre.text_sha256 is not None
+        digest = pre.text_sha256 if ready else text_hash(text)
         last_version = latest_version(self.session, doc.id)
         if ex.title:
             doc.title = ex.title
         if last_version is not None and last_version.text_sha256 == digest:
             self._seen_language(cap, last_version.language)
             return SAME_TEXT
-        detection, shares = document_language(text)
+        detection, shares = pre.language if ready and pre.language else document_language(text)
         version = Version(
             document_id=doc.id,
             snapshot_id=snap.id,

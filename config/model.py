@@ -151,6 +151,9 @@ class CrawlSettings(StrictModel):
     render_pages: int = Field(4, ge=1, le=32)  # browser pages open at once
     # Script-only language switchers clicked per page (buttons, "RU ▾" menus: spiders.scripted).
     max_clicks: int = Field(6, ge=0, le=30)
+    # Worker processes that read new pages (text extraction, languages) beside the recorder
+    # (archive.prepared); None: one per CPU core; 0: the recorder reads every page itself.
+    workers: int | None = Field(None, ge=0, le=64)
     chromium: Text = "/usr/bin/chromium"  # Debian's Chromium; Playwright cannot download its own here
     obey_robots_txt: bool = False
     # Transient trouble (503, 429, 502, 504...): retries within the run, each after the server's

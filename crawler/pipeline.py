@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
+from archive.prepared import Prepared, prepare, wanted
 from archive.recorder import storage_full
 from archive.records import DOCUMENT, Capture
 
 log = logging.getLogger("policy_archive.crawl")
+
+# Captures waiting for the recorder before new pages are read ahead in reader processes: a crawl the
+# recorder keeps up with (a few companies, the demo, most tests) never starts them.
+BACKLOG = 3
 
 
 class Progress:
@@ -42,33 +49,70 @@ class Progress:
 
 
 class ArchivePipeline:
-    """Records each capture on one worker thread, so extraction never stalls the downloads.
+    """Records each capture on one worker thread, so extraction never stalls the downloads, and reads new
+    pages ahead of it in worker processes.
 
-    A PDF may take seconds (a sandboxed child process) and OCR minutes; the reactor keeps fetching
-    meanwhile. One thread, not a pool: the recorder's database session and its order of writes
-    stay single-threaded.
+    One recorder thread, not a pool: the recorder's database session and its order of writes stay
+    single-threaded; captures are recorded in the order they arrive. When captures queue up for it,
+    the heavy, pure part of each new document (its text, its languages: ``archive.prepared``) runs
+    meanwhile in ``crawl.workers`` processes (one per core by default), off the GIL: the recorder finds
+    it done. A PDF may take seconds (a sandboxed child process) and OCR minutes; the reactor keeps
+    fetching meanwhile.
     """
 
-    def __init__(self, crawler, progress: Progress):
+    def __init__(self, crawler, progress: Progress, workers: int | None = None):
         self.crawler = crawler
         self.progress = progress
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
+        count = (os.cpu_count() or 1) if workers is None else workers
+        self.readers: Executor | None = _readers(count) if count > 0 else None
+        self._previous: asyncio.Future | None = None  # the last capture's recording: the next waits for it
+        self._waiting = 0  # captures handed over and not yet recorded
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, Progress())
+        return cls(crawler, Progress(), crawler.settings.get("POLICY_ARCHIVE_WORKERS"))
 
     @property
     def recorder(self):
         return self.crawler.spider.recorder
+
+    def _prepare(self, item: Capture) -> asyncio.Future | None:
+        """Start reading ``item`` in a worker process when the recorder would read it."""
+        if self.readers is None or self._waiting < BACKLOG:
+            return None  # the recorder keeps up: a small crawl never starts the reader processes
+        last = self.recorder.last.get((item.final_url, item.kind, item.variant))
+        if not wanted(item, last.sha256 if last else None):
+            return None
+        return asyncio.get_running_loop().run_in_executor(
+            self.readers, prepare, item.body, item.headers.get("content-type"), item.final_url,
+            self.recorder.soft_404_phrases)
+
+    async def _record(self, item: Capture, reading: asyncio.Future | None, before: asyncio.Future | None) -> str:
+        try:
+            if before is not None:
+                await asyncio.wait([before])  # in arrival order; its outcome is its own caller's
+            prepared: Prepared | None = None
+            if reading is not None:
+                try:
+                    prepared = await reading
+                except Exception as exc:  # noqa: BLE001 - a worker that failed costs only the head start
+                    log.warning("a reader process could not read %s (%s); the recorder reads it", item.url, exc)
+            return await asyncio.wrap_future(self.worker.submit(self.recorder.record, item, prepared))
+        finally:
+            self._waiting -= 1
 
     async def process_item(self, item):
         if not isinstance(item, Capture):
             return item
         if self.recorder.storage_full:
             return item  # the run is stopping: the disk is full
+        reading = self._prepare(item)
+        self._waiting += 1
+        recording = asyncio.ensure_future(self._record(item, reading, self._previous))
+        self._previous = recording
         try:
-            outcome = await asyncio.wrap_future(self.worker.submit(self.recorder.record, item))
+            outcome = await recording
         except Exception as exc:  # one capture's storage problem must not end the run...
             if storage_full(exc):  # ...unless no capture can be stored any more
                 if not self.recorder.storage_full:  # captures already in flight fail the same way: say it once
@@ -87,4 +131,15 @@ class ArchivePipeline:
 
     def close_spider(self):
         self.worker.shutdown(wait=True)
+        if self.readers is not None:
+            self.readers.shutdown(wait=True, cancel_futures=True)
         self.progress.close()
+
+
+def _readers(count: int) -> ProcessPoolExecutor:
+    """The reader processes: forked from a server that imported the readers once (trafilatura, the
+    language model), so each starts in milliseconds and shares those pages; never forked from the crawl
+    itself, whose reactor and browser threads a fork would copy mid-flight."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["archive.prepared"])
+    return ProcessPoolExecutor(max_workers=count, mp_context=context)

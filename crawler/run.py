@@ -109,6 +109,8 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
         "unchanged_snapshots": recorder.counts["unchanged"],
         "new_versions": recorder.counts["new_version"],
         "rendered_pages": recorder.counts["rendered"],
+        # Pages whose text and languages a reader process had ready (crawl.workers; archive.prepared).
+        "read_ahead": recorder.counts["read_ahead"],
         "failures": dict(recorder.failures),
         "failed_documents": recorder.failed_documents,
         "bytes_stored": recorder.bytes_stored,

@@ -72,6 +72,7 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
             "crawler.guard.AddressGuardMiddleware": 990,
         },
         "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 100},
+        "POLICY_ARCHIVE_WORKERS": crawl.workers,
         "POLICY_ARCHIVE_ALLOW_PRIVATE": list(crawl.allow_private_addresses),
         # Rendering: per-company policies; the browser starts only when a page needs it.
         "POLICY_ARCHIVE_RENDER": dict(render or {}),

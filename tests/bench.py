@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import threading
@@ -123,26 +124,28 @@ def render_bench(pages: int) -> None:
 
 
 def _crawl(archive: Archive) -> dict:
+    """One crawl in a subprocess; its run record, with ``wall`` and ``tree_mb``: the peak of the crawl
+    process's RSS plus the PSS of its children (reader processes, PDF readers, their fork server)."""
+    samples: list = []
+    stop = threading.Event()
     started = time.monotonic()
-    result = archive.crawl(timeout=3600)
+    proc = archive.start_crawl()
+    sampler = threading.Thread(target=_sample_memory, args=(proc.pid, samples, stop))
+    sampler.start()
+    out, err = proc.communicate(timeout=3600)
+    stop.set()
+    sampler.join()
     wall = time.monotonic() - started
-    if result.code not in (0, 1):
-        raise SystemExit(f"crawl failed ({result.code}):\n{result.err[-2000:]}")
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"crawl failed ({proc.returncode}):\n{err[-2000:]}")
     record = json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
     record["wall"] = wall
+    record["tree_mb"] = max((python + children for _, python, children in samples), default=0) / 2**20
     return record
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--kb", type=int, default=58)
-    parser.add_argument("--render", type=int, default=0, help="also crawl N JavaScript-rendered pages")
-    args = parser.parse_args()
-    if args.render:
-        render_bench(args.render)
-        return
+def _three_crawls(args, workers: int) -> list[tuple[str, dict, int]]:
+    """First crawl, unchanged re-crawl, then 10% of the documents changed, with ``workers`` readers."""
     per_host = args.docs // args.hosts
     docs = per_host * args.hosts
     sites = build_web(args.hosts, per_host, args.kb)
@@ -154,29 +157,48 @@ def main() -> None:
             archive = Archive(Path(tmp))
             archive.write_config([company(f"c{i}", s.url("/")) for i, s in enumerate(servers)],
                                  allow=["127.0.1.0/24"], max_pages_per_company=per_host + 10,
-                                 concurrent_requests=32, concurrent_per_host=8)
-            first = _crawl(archive)
-            rows.append(("first crawl", first))
-            second = _crawl(archive)
-            rows.append(("unchanged re-crawl", second))
+                                 concurrent_requests=32, concurrent_per_host=8, workers=workers)
+            rows.append(("first crawl", _crawl(archive), 0))
+            rows.append(("unchanged re-crawl", _crawl(archive), 0))
             changed = random.Random(7).sample(range(docs), docs // 10)
             for k in changed:
                 h, n = divmod(k, per_host)
                 sites[h].routes[f"/docs/{n}"] = _route(h, n, args.kb, edition=2)
-            third = _crawl(archive)
-            rows.append((f"{len(changed)} documents changed", third))
+            rows.append((f"{len(changed)} documents changed", _crawl(archive), len(changed)))
     finally:
         for server in servers:
             server.stop()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--kb", type=int, default=58)
+    parser.add_argument("--render", type=int, default=0, help="also crawl N JavaScript-rendered pages")
+    parser.add_argument("--workers", default="1,all",
+                        help="reader processes to compare (crawl.workers), e.g. 0,1,all (all: one per core)")
+    args = parser.parse_args()
+    if args.render:
+        render_bench(args.render)
+        return
+    settings = sorted({(os.cpu_count() or 1) if w == "all" else int(w) for w in args.workers.split(",")})
+    docs = args.docs // args.hosts * args.hosts
+    results = {workers: _three_crawls(args, workers) for workers in settings}
 
     print(f"\n{docs} documents of ~{args.kb} KB on {args.hosts} hosts, {docs // PDF_EVERY} of them PDFs "
-          f"(+{2 * args.hosts} homepages and hubs)\n")
-    print(f"{'crawl':<26}{'seconds':>9}{'docs/s':>9}{'new versions':>14}{'bytes stored':>15}{'peak RSS MB':>13}")
-    for label, r in rows:
-        print(f"{label:<26}{r['seconds']:>9.2f}{docs / r['seconds']:>9.1f}{r['new_versions']:>14}"
-              f"{r['bytes_stored']:>15,}{r['peak_rss_mb']:>13.1f}")
-    print(f"\nunchanged re-crawl took {second['seconds'] / first['seconds']:.0%} of the first crawl's time; "
-          f"the 10% change found {third['new_versions']} versions for {len(changed)} changed documents")
+          f"(+{2 * args.hosts} homepages and hubs); {os.cpu_count()} CPU cores\n")
+    print(f"{'readers':>7}  {'crawl':<26}{'seconds':>9}{'docs/s':>9}{'new versions':>14}{'bytes stored':>15}"
+          f"{'read ahead':>12}{'tree MB':>9}")
+    for workers, rows in results.items():
+        for label, r, _ in rows:
+            print(f"{workers:>7}  {label:<26}{r['seconds']:>9.2f}{docs / r['seconds']:>9.1f}{r['new_versions']:>14}"
+                  f"{r['bytes_stored']:>15,}{r.get('read_ahead', 0):>12}{r['tree_mb']:>9.0f}")
+        first, second, third = (r for _, r, _ in rows)
+        print(f"{'':>9}unchanged re-crawl: {second['seconds'] / first['seconds']:.0%} of the first crawl's time; "
+              f"changed: {third['seconds'] / first['seconds']:.0%}, {third['new_versions']} versions for "
+              f"{rows[2][2]} changed documents")
 
 
 if __name__ == "__main__":

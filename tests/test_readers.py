@@ -1,0 +1,99 @@
+"""Reader processes (issue 15): new pages are read (text, languages) in worker processes ahead of the
+recorder. The archive must be the same whoever read a page: the recorder itself (``crawl.workers: 0``)
+or a worker; a reading made from other bytes is never used.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from archive.blobs import BlobStore
+from archive.models import Document, Run, Version
+from archive.prepared import Prepared, prepare, wanted
+from archive.recorder import Recorder
+from archive.records import Capture
+from archive.runs import start_run
+from crawler.demo import start_demo_web
+from crawler.demo.run import write_demo_config
+from extraction.extract import Extraction
+from tests.conftest import Archive, company
+from tests.pages import RU_CLAUSES, policy_page
+
+HTML = {"content-type": "text/html; charset=utf-8"}
+URL = "http://bank.kz/privacy"
+
+
+def _archive_contents(archive: Archive) -> tuple[set, dict]:
+    db = archive.db()
+    try:
+        with db.session() as s:
+            pairs = s.execute(select(Document, Version).join(Version, Version.document_id == Document.id))
+            versions = {(d.company_id, d.url.split("/", 3)[-1], d.variant, d.doc_type, v.language, v.text_sha256,
+                         tuple(sorted((v.language_shares or {}).items())), v.title) for d, v in pairs}
+            run = s.scalars(select(Run).order_by(Run.id.desc())).first()
+            counts = {k: run.summary[k] for k in ("new_versions", "new_snapshots", "unchanged_snapshots", "failures",
+                                                  "read_ahead")}
+    finally:
+        db.close()
+    return versions, counts
+
+
+def test_the_demo_reads_the_same_with_reader_processes_as_without(tmp_path):
+    archives = {}
+    with start_demo_web() as web:
+        for workers in (0, 2):
+            archive = Archive(tmp_path / f"workers-{workers}")
+            archive.root.mkdir()
+            write_demo_config(archive.config, web.companies(), date.today())
+            text = archive.config.read_text(encoding="utf-8")
+            archive.config.write_text(text.replace("crawl:\n", f"crawl:\n  workers: {workers}\n", 1), encoding="utf-8")
+            assert archive.crawl().code == 1  # the demo's soft 404, on purpose
+            archives[workers] = _archive_contents(archive)
+    (alone, alone_counts), (helped, helped_counts) = archives[0], archives[2]
+    assert len(alone) > 30 and helped == alone
+    # The readers did read: most documents came ready (not those with panels, states, or rendered twice).
+    assert alone_counts.pop("read_ahead") == 0 and helped_counts.pop("read_ahead") >= 20
+    assert helped_counts == alone_counts
+
+
+def _capture(body: str, minute: int) -> Capture:
+    return Capture(company_id="bank", url=URL, final_url=URL, status=200, headers=dict(HTML), body=body.encode(),
+                   fetched_at=datetime(2025, 5, 10, 9, minute), role="document", doc_type="privacy_policy", depth=1)
+
+
+def test_a_reading_is_used_only_for_the_bytes_it_was_made_from(archive):
+    archive.write_config([company("bank", "http://bank.kz/")])
+    first = policy_page("Политика конфиденциальности", RU_CLAUSES)
+    second = policy_page("Политика конфиденциальности", RU_CLAUSES[:-1])
+    reading = prepare(first.encode(), HTML["content-type"], URL, ())
+    assert reading.extraction is not None and reading.language[0].language == "ru"
+    # A reading of other bytes, deliberately wrong in every field: the recorder must not take it.
+    wrong = Prepared(reading.sha256, Extraction("подделка", "x", "html", "utf-8", "fake", None),
+                     "0" * 64, reading.language)
+    db = archive.db()
+    recorder = Recorder(db, BlobStore(archive.data / "blobs"), start_run(db, None))
+    try:
+        assert recorder.record(_capture(first, 1), reading) == "new_version"
+        assert recorder.record(_capture(second, 2), wrong) == "new_version"  # other bytes: read again
+        with db.session() as s:
+            texts = [v.text for v in s.scalars(select(Version).order_by(Version.id))]
+    finally:
+        recorder.close()
+        db.close()
+    assert texts[0] == reading.extraction.text and "подделка" not in texts[1] and RU_CLAUSES[0] in texts[1]
+
+
+def test_what_is_worth_reading_ahead():
+    page = policy_page("Политика", RU_CLAUSES).encode()
+    cap = _capture(page.decode(), 1)
+    assert wanted(cap, None)
+    assert not wanted(cap, prepare(page, HTML["content-type"], URL, ()).sha256)  # the bytes stored last time
+    assert not wanted(Capture(**{**cap.__dict__, "variant": "cookie:lang=kk"}), None)  # a language state
+    assert not wanted(Capture(**{**cap.__dict__, "role": "hub"}), None)
+    failed = Capture(**{**cap.__dict__, "error": "http_404: the server answered HTTP 404"})
+    assert not wanted(failed, None)
+    tabs = policy_page("Политика", RU_CLAUSES[:3]).replace(
+        "</main>", '<div role="tabpanel" hidden lang="kk"><p>Қазақша мәтін</p></div></main>').encode()
+    assert prepare(tabs, HTML["content-type"], URL, ()).extraction is None  # panels: the recorder plans them
