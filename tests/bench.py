@@ -190,11 +190,11 @@ def main() -> None:
     print(f"\n{docs} documents of ~{args.kb} KB on {args.hosts} hosts, {docs // PDF_EVERY} of them PDFs "
           f"(+{2 * args.hosts} homepages and hubs); {os.cpu_count()} CPU cores\n")
     print(f"{'readers':>7}  {'crawl':<26}{'seconds':>9}{'docs/s':>9}{'new versions':>14}{'bytes stored':>15}"
-          f"{'read ahead':>12}{'tree MB':>9}")
+          f"{'read ahead':>12}{'crawl RSS MB':>14}{'tree MB':>9}")
     for workers, rows in results.items():
         for label, r, _ in rows:
             print(f"{workers:>7}  {label:<26}{r['seconds']:>9.2f}{docs / r['seconds']:>9.1f}{r['new_versions']:>14}"
-                  f"{r['bytes_stored']:>15,}{r.get('read_ahead', 0):>12}{r['tree_mb']:>9.0f}")
+                  f"{r['bytes_stored']:>15,}{r.get('read_ahead', 0):>12}{r['peak_rss_mb']:>14.0f}{r['tree_mb']:>9.0f}")
         first, second, third = (r for _, r, _ in rows)
         print(f"{'':>9}unchanged re-crawl: {second['seconds'] / first['seconds']:.0%} of the first crawl's time; "
               f"changed: {third['seconds'] / first['seconds']:.0%}, {third['new_versions']} versions for "
