@@ -9,10 +9,9 @@ demo: setup
 
 test:
 	@bash scripts/setup.sh test
-	# one test process per CPU core (pytest-xdist), each taking whole test files
-	.venv/bin/python -m pytest -q -n auto --dist loadfile
+	.venv/bin/python -m pytest -q
 	# the same suite again on a throwaway PostgreSQL server (tests/pg.py)
-	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q -n auto --dist loadfile
+	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
