@@ -17,7 +17,6 @@ states and failed fetches too.
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from archive.records import DOCUMENT, Capture
@@ -25,8 +24,6 @@ from diffing.normalise import text_hash
 from extraction import panels
 from extraction.extract import Extraction, extract
 from language.detect import Detection, document_language
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

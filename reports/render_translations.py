@@ -13,7 +13,7 @@ every function reads them with ``.get`` and then shows nothing.
 from __future__ import annotations
 
 from reports.translations import lag_words, pair_words
-from reports.ways import LANGUAGE_NAMES
+from reports.ways import language_name as _name
 
 LANGUAGE_ORDER = ("kk", "ru", "en")
 # The xlsx sheet "Translations": one row per pair; each language's lacking clauses in columns of its own.
@@ -24,9 +24,6 @@ _WIDTHS = {"sector": 14, "company_id": 16, "company": 26, "type": 16, "f1a": 8, 
            "comparable": 11, "reason": 26, "numbers_differ": 30, "editions": 36, "lag_open_days": 13,
            "in_words": 90}
 
-
-def _name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def reason_texts(doc: dict) -> list[str]:

@@ -34,7 +34,7 @@ from archive.changelog import histories, summaries
 from archive.models import Version
 from archive.translation_checks import checks
 from config.model import CoverageSettings
-from reports.ways import LANGUAGE_NAMES
+from reports.ways import language_name as _name
 
 ORDER = ("kk", "ru", "en")
 
@@ -44,9 +44,6 @@ def _iso(moment: datetime | None) -> str | None:
         return None
     return moment.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
 
-
-def _name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def lags(history_a: list[Version], history_b: list[Version], substantive: set[int], a: str, b: str,

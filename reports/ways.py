@@ -9,6 +9,11 @@ from __future__ import annotations
 from archive.records import cookie_pairs
 
 LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
+
+
+def language_name(lang: str) -> str:
+    """"Kazakh" for kk; an unknown code as it is."""
+    return LANGUAGE_NAMES.get(lang, lang)
 # Cookie values sites use for a language beside the ISO code ("lang=kz").
 _COOKIE_LANGUAGES = {"kk": "kk", "kz": "kk", "kaz": "kk", "qaz": "kk", "ru": "ru", "rus": "ru", "en": "en",
                      "eng": "en"}
