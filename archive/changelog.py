@@ -80,27 +80,41 @@ def summaries(session: Session, pairs: Iterable[tuple[Version, Version]], store:
     for old, new in pairs:
         key = (old.text_sha256, new.text_sha256)
         if key not in known:
-            known[key] = summarise(diff(old.text, new.text))
-            fresh.append(TextChange(old_sha256=key[0], new_sha256=key[1], differ=DIFFER, kind=known[key]["kind"],
-                                    summary={k: v for k, v in known[key].items() if k != "kind"}))
+            known[key] = change_summary(old.text, new.text)
+            fresh.append(change_row(*key, known[key]))
     if store:
         keep_computed(session, fresh)
     return [known[(old.text_sha256, new.text_sha256)] for old, new in pairs]
 
 
+def change_summary(old_text: str, new_text: str) -> dict:
+    """Classify one change: pure, so that a crawl's reader process can do it for the recorder."""
+    return summarise(diff(old_text, new_text))
+
+
+def change_row(old_sha256: str, new_sha256: str, summary: dict) -> TextChange:
+    """The row that keeps ``summary`` (from :func:`change_summary`) for the two texts' hashes."""
+    rest = {k: v for k, v in summary.items() if k != "kind"}
+    return TextChange(old_sha256=old_sha256, new_sha256=new_sha256, differ=DIFFER, kind=summary["kind"], summary=rest)
+
+
+def change_known(session: Session, old: Version, new: Version) -> bool:
+    """Whether the change ``old`` -> ``new`` is kept already, by the current differ."""
+    existing = session.get(TextChange, (old.text_sha256, new.text_sha256))
+    return existing is not None and existing.differ == DIFFER
+
+
 def keep_change_summary(session: Session, old: Version, new: Version) -> None:
     """Classify ``old`` -> ``new`` and keep it in the caller's transaction (the crawl's recorder).
     A diff that fails costs only the summary: a reader computes it again when it needs it."""
-    existing = session.get(TextChange, (old.text_sha256, new.text_sha256))
-    if existing is not None and existing.differ == DIFFER:
+    if change_known(session, old, new):
         return
     try:
-        summary = summarise(diff(old.text, new.text))
+        summary = change_summary(old.text, new.text)
     except Exception as exc:  # a differ bug must not cost the capture
         log.warning("could not diff version %s against %s: %s", old.id, new.id, exc)
         return
-    session.merge(TextChange(old_sha256=old.text_sha256, new_sha256=new.text_sha256, differ=DIFFER,
-                             kind=summary.pop("kind"), summary=summary))
+    session.merge(change_row(old.text_sha256, new.text_sha256, summary))
 
 
 def effective(versions: list[Version]) -> list[Version]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from archive.records import DOCUMENT, Capture
 from diffing.normalise import text_hash
-from extraction import panels
+from extraction import filedocs, panels
 from extraction.extract import Extraction, extract
 from language.detect import Detection, document_language
 
@@ -35,6 +35,11 @@ class Prepared:
     extraction: Extraction | None
     text_sha256: str | None = None
     language: tuple[Detection, dict[str, float]] | None = None
+
+
+def start_reader() -> None:
+    """Set up a reader process (single-threaded): its files are read in forks of it, pypdf imported once."""
+    filedocs.fork_children()
 
 
 def wanted(cap: Capture, last_sha256: str | None) -> bool:

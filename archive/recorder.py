@@ -29,14 +29,15 @@ from __future__ import annotations
 import errno
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 
 from archive.blobs import BlobStore
-from archive.changelog import keep_change_summary
+from archive.changelog import change_known, change_row, change_summary, keep_change_summary, keep_computed
 from archive.db import Database
 from archive.models import Document, Snapshot, Version
 from archive.prepared import Prepared
@@ -122,6 +123,10 @@ class Recorder:
         # (spiders.states). Single writes of a dict are atomic under the GIL; readers copy it.
         self.languages: dict[tuple[str, str, str], str] = {}
         self._vocabulary = vocabulary
+        # Set by the crawl's pipeline: runs a pure function in a reader process and returns its future, or
+        # None when the readers are idle or off (then the recorder classifies a change itself, at once).
+        self.offload: Callable[..., Future | None] | None = None
+        self._classifying: list[tuple[str, str, Future]] = []  # changes being classified by a reader
         # The panel variants last seen at each (final URL, kind): an unchanged page observes them again.
         self._panels_at: dict[tuple[str, str], set[str]] = defaultdict(set)
         for url, kind, variant in self.last:
@@ -139,6 +144,7 @@ class Recorder:
         return self._vocabulary
 
     def close(self) -> None:
+        self.keep_classified(wait=True)
         self.session.close()
 
     def record(self, cap: Capture, prepared: Prepared | None = None) -> str:
@@ -150,6 +156,8 @@ class Recorder:
         except Exception:
             self.session.rollback()
             raise
+        if self._classifying:
+            self.keep_classified()
         self.counts["pages_fetched"] += 1
         self.counts[outcome] += 1
         if cap.kind == RENDERED:
@@ -261,12 +269,39 @@ class Recorder:
         )
         self.session.add(version)
         if last_version is not None:
-            # Classify the change now, while both texts are at hand: reports and the UI then read it.
-            keep_change_summary(self.session, last_version, version)
+            self._classify(last_version, version)
         if detection.language != "und":
             doc.language = detection.language
         self._seen_language(cap, detection.language)
         return NEW_VERSION
+
+    def _classify(self, old: Version, new: Version) -> None:
+        """Classify the change now, while both texts are at hand: reports and the UI then read it. A diff of
+        two long policies takes ~0.1 s: when the crawl has reader processes busy, one of them does it and the
+        recorder keeps the answer when it is ready (:meth:`keep_classified`)."""
+        if change_known(self.session, old, new):
+            return
+        future = self.offload(change_summary, old.text, new.text) if self.offload else None
+        if future is None:
+            keep_change_summary(self.session, old, new)
+        else:
+            self._classifying.append((old.text_sha256, new.text_sha256, future))
+            self.counts["classified_ahead"] += 1
+
+    def keep_classified(self, wait: bool = False) -> None:
+        """Keep the change summaries reader processes have finished (with ``wait``, all of them). One that
+        failed or was cancelled is only missing: whoever needs it computes it (``archive.changelog``)."""
+        rows, waiting = [], []
+        for old_sha, new_sha, future in self._classifying:
+            if not (wait or future.done()):
+                waiting.append((old_sha, new_sha, future))
+                continue
+            try:
+                rows.append(change_row(old_sha, new_sha, future.result()))
+            except Exception as exc:  # noqa: BLE001 - a differ bug or a stopped reader costs only the summary
+                log.warning("could not classify a change of text %s: %s", new_sha[:12], exc)
+        self._classifying = waiting
+        keep_computed(self.session, rows)
 
     def _extract(self, cap: Capture, page: tuple[panels.PanelPage, set[int], list] | None = None) -> Extraction:
         if page is None or not page[0].panels:

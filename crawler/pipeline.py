@@ -10,7 +10,7 @@ import sys
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-from archive.prepared import Prepared, prepare, wanted
+from archive.prepared import Prepared, prepare, start_reader, wanted
 from archive.recorder import storage_full
 from archive.records import DOCUMENT, Capture
 
@@ -69,6 +69,13 @@ class ArchivePipeline:
         self._previous: asyncio.Future | None = None  # the last capture's recording: the next waits for it
         self._waiting = 0  # captures handed over and not yet recorded
 
+    def _offload(self, function, *args):
+        """Run ``function(*args)`` in a reader process when the recorder is behind (its future), else None.
+        Called from the recorder thread (``Recorder.offload``)."""
+        if self.readers is None or self._waiting < BACKLOG:
+            return None
+        return self.readers.submit(function, *args)
+
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler, Progress(), crawler.settings.get("POLICY_ARCHIVE_WORKERS"))
@@ -102,6 +109,10 @@ class ArchivePipeline:
         finally:
             self._waiting -= 1
 
+    def open_spider(self):
+        if self.recorder is not None:
+            self.recorder.offload = self._offload
+
     async def process_item(self, item):
         if not isinstance(item, Capture):
             return item
@@ -130,6 +141,9 @@ class ArchivePipeline:
         return item
 
     def close_spider(self):
+        # The changes readers are still classifying are kept before the readers stop.
+        if self.recorder is not None:
+            self.worker.submit(self.recorder.keep_classified, True).result()
         self.worker.shutdown(wait=True)
         if self.readers is not None:
             self.readers.shutdown(wait=True, cancel_futures=True)
@@ -138,8 +152,9 @@ class ArchivePipeline:
 
 def _readers(count: int) -> ProcessPoolExecutor:
     """The reader processes: forked from a server that imported the readers once (trafilatura, the
-    language model), so each starts in milliseconds and shares those pages; never forked from the crawl
-    itself, whose reactor and browser threads a fork would copy mid-flight."""
+    language model, pypdf), so each starts in milliseconds and shares those pages; never forked from the
+    crawl itself, whose reactor and browser threads a fork would copy mid-flight. A reader reads a PDF in a
+    fork of itself (``start_reader``), not in a fresh interpreter."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.prepared"])
-    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+    context.set_forkserver_preload(["archive.prepared", "archive.changelog", "pypdf", "docx"])
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_reader)

@@ -111,6 +111,7 @@ def _crawl_locked(cfg: Config, opts: CrawlOptions) -> int:
         "rendered_pages": recorder.counts["rendered"],
         # Pages whose text and languages a reader process had ready (crawl.workers; archive.prepared).
         "read_ahead": recorder.counts["read_ahead"],
+        "classified_ahead": recorder.counts["classified_ahead"],
         "failures": dict(recorder.failures),
         "failed_documents": recorder.failed_documents,
         "bytes_stored": recorder.bytes_stored,

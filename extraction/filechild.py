@@ -1,5 +1,7 @@
 """The child of ``extraction/filedocs.py``: ``python -m extraction.filechild TASK PARAMS`` reads one file
-from stdin after limiting itself, and writes one JSON answer to stdout.
+from stdin after limiting itself, and writes one JSON answer to stdout. A single-threaded process that
+has imported the parsers once (a crawl's reader process) runs the same :func:`answer` in a fork of itself
+instead (``extraction.filedocs.fork_children``): no interpreter to start, no pypdf to import per file.
 
 It limits its own memory and CPU (``RLIMIT_AS``, ``RLIMIT_CPU``) before it reads a byte, so whatever the
 parsers (pypdf, python-docx) or the tools it starts (pdftoppm, tesseract) do with a hostile file, the
@@ -25,9 +27,19 @@ OCR_PAGE_PIXELS = 3508  # long side of a rendered page: A4 at 300 dpi, whatever 
 PREVIEW_PIXELS = 1200  # long side of a page image shown in the web UI
 
 
-def _limit_self(memory_mb: int, cpu: float) -> None:
-    """Limits inherited by everything this child starts; the hard CPU limit kills a SIGXCPU ignorer."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+def _address_space() -> int:
+    """Bytes of address space this process maps now (VmSize)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _limit_self(memory_mb: int, cpu: float, forked: bool = False) -> None:
+    """Limits inherited by everything this child starts; the hard CPU limit kills a SIGXCPU ignorer.
+
+    A fork inherits its parent's mappings (the parsers, the language model): there ``memory_mb`` is what
+    the reading may add to them, as it is about all a fresh child maps."""
+    memory = memory_mb * 2**20 + (_address_space() if forked else 0)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     seconds = max(1, int(cpu + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not leave core files behind
@@ -152,33 +164,42 @@ def _child_docx(body: bytes, params: dict) -> dict:
     return {"text": text, "title": title}
 
 
-def main(argv: list[str]) -> int:
-    task, params = argv[1], json.loads(argv[2])
-    _limit_self(params["memory_mb"], params["cpu"])
+def answer(task: str, body: bytes, params: dict, forked: bool = False) -> bytes:
+    """Limit this process, read ``body`` as ``task`` and return the JSON answer (a failure is an answer)."""
+    _limit_self(params["memory_mb"], params["cpu"], forked)
+    return _read(task, body, params)
+
+
+def _read(task: str, body: bytes, params: dict) -> bytes:
     import logging
 
     logging.disable(logging.CRITICAL)  # pypdf warns about every broken object; the result says enough
-    body = sys.stdin.buffer.read()
     try:
-        answer = {"pdf": _child_pdf, "ocr": _child_ocr, "docx": _child_docx, "count": _child_count,
-                  "page": _child_page}[task](body, params)
+        got = {"pdf": _child_pdf, "ocr": _child_ocr, "docx": _child_docx, "count": _child_count,
+               "page": _child_page}[task](body, params)
     except _Refused as refused:
-        answer = {"failure": refused.args[0], "detail": refused.args[1]}
+        got = {"failure": refused.args[0], "detail": refused.args[1]}
     except MemoryError:
-        answer = {"failure": "too_large", "detail": f"needs more than {params['memory_mb']} MB of memory"}
+        got = {"failure": "too_large", "detail": f"needs more than {params['memory_mb']} MB of memory"}
     except subprocess.TimeoutExpired as exc:
-        answer = {"failure": "timeout", "detail": f"{Path(str(exc.cmd[0])).name} ran out of time"}
+        got = {"failure": "timeout", "detail": f"{Path(str(exc.cmd[0])).name} ran out of time"}
     except subprocess.CalledProcessError as exc:
         why = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {exc.returncode}"]
-        answer = {"failure": "error", "detail": f"{Path(str(exc.cmd[0])).name}: {why[0][:200]}"}
+        got = {"failure": "error", "detail": f"{Path(str(exc.cmd[0])).name}: {why[0][:200]}"}
     except Exception as exc:  # noqa: BLE001 - broken files raise anything from KeyError to RecursionError
         detail = f"{type(exc).__name__}: {exc}"[:300]
         if type(exc).__name__ == "LimitReachedError":  # pypdf's own bound on one stream (75 MB inflated)
-            answer = {"failure": "too_large", "detail": f"a stream inflates past pypdf's limit ({detail})"}
+            got = {"failure": "too_large", "detail": f"a stream inflates past pypdf's limit ({detail})"}
         else:
-            answer = {"failure": "error", "detail": f"unreadable: {detail}"}
+            got = {"failure": "error", "detail": f"unreadable: {detail}"}
     # Lone surrogates from a broken font map cannot be UTF-8: "?" is what a reader would see anyway.
-    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8", "replace"))
+    return json.dumps(got, ensure_ascii=False).encode("utf-8", "replace")
+
+
+def main(argv: list[str]) -> int:
+    task, params = argv[1], json.loads(argv[2])
+    _limit_self(params["memory_mb"], params["cpu"])
+    sys.stdout.buffer.write(_read(task, sys.stdin.buffer.read(), params))
     return 0
 
 

@@ -13,6 +13,12 @@ otherwise, or when OCR is switched off (``POLICY_ARCHIVE_OCR=0``) or the scan is
 as ``scanned``. A text layer that is not language (``extraction.noise``: a font without a Unicode map)
 is read the same way, and fails as ``not_text`` without OCR. This module is the parent's side: it
 starts the child, bounds it and turns its answer (or its death) into a :class:`FileText`.
+
+A fresh interpreter costs ~160 ms a file, most of it importing pypdf. A crawl's reader processes, which
+are single-threaded, call :func:`fork_children` once: they import the parsers, and each file is then read
+in a fork of the reader (a few ms), which limits itself the same way before it reads a byte. A process
+with threads (the crawl itself) always starts a fresh interpreter: a fork would copy its threads' locks
+mid-flight.
 """
 
 from __future__ import annotations
@@ -21,17 +27,21 @@ import base64
 import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from extraction import filechild
 from extraction.noise import not_language
 
 # The folder that holds the ``extraction`` package: the child is started there with ``-m``, so it
@@ -172,13 +182,88 @@ def _docx_name() -> str:
 # ------------------------------------------------------------------------------------ the parent
 
 
+_forking = False  # set by fork_children() in a single-threaded reader process
+
+
+def fork_children() -> None:
+    """Read files in forks of this process from now on (when it has one thread): imports the parsers once,
+    so that each fork has them. For a crawl's reader processes (``archive.prepared.start_reader``)."""
+    global _forking
+    import docx  # noqa: F401 - imported here once, for every fork
+    import pypdf  # noqa: F401
+
+    _forking = True
+
+
+class _Forked:
+    """One task in a fork of this process: the little of ``subprocess.Popen`` that :func:`_run_child` uses
+    (``pid``, ``communicate``, ``returncode``). The fork leads its own session, so that a timeout kills its
+    tools too; it limits itself (``filechild.answer``) before it reads a byte."""
+
+    def __init__(self, task: str, body: bytes, params: dict):
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for fd in (out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise
+        if self.pid == 0:  # the child: it never returns from here
+            status = 70
+            try:
+                os.setsid()
+                os.close(out_r)
+                os.close(err_r)
+                os.dup2(err_w, 2)
+                os.environ["OMP_THREAD_LIMIT"] = "1"
+                got = filechild.answer(task, body, params, forked=True)
+                with os.fdopen(out_w, "wb") as out:
+                    out.write(got)
+                status = 0
+            except BaseException as exc:  # noqa: BLE001 - told to the parent as a crash, never raised here
+                os.write(2, f"{type(exc).__name__}: {exc}"[:300].encode("utf-8", "replace"))
+            finally:
+                os._exit(status)
+        os.close(out_w)
+        os.close(err_w)
+        self._out, self._err = out_r, err_r
+        self._got = {out_r: bytearray(), err_r: bytearray()}
+        self._open = [out_r, err_r]
+        self.returncode: int | None = None
+
+    def communicate(self, input: bytes | None = None, timeout: float | None = None) -> tuple[bytes, bytes]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with selectors.DefaultSelector() as selector:
+            for fd in self._open:
+                selector.register(fd, selectors.EVENT_READ)
+            while self._open:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired("filechild", timeout or 0)
+                for key, _ in selector.select(left):
+                    chunk = os.read(key.fd, 1 << 16)
+                    if chunk:
+                        self._got[key.fd] += chunk
+                    else:
+                        selector.unregister(key.fd)
+                        os.close(key.fd)
+                        self._open.remove(key.fd)
+        self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return bytes(self._got[self._out]), bytes(self._got[self._err])
+
+
 def _run_child(task: str, body: bytes, params: dict, timeout: float) -> tuple[dict | None, str, str]:
     """Run one task in a limited child. Returns (its JSON answer or None, failure suffix, detail)."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # tesseract: one thread is as fast here, and fair
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "extraction.filechild", task, json.dumps(params)], cwd=_PACKAGE_ROOT, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        if _forking and threading.active_count() == 1:
+            proc: subprocess.Popen | _Forked = _Forked(task, body, params)
+        else:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "extraction.filechild", task, json.dumps(params)], cwd=_PACKAGE_ROOT,
+                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True)
     except OSError as exc:  # out of processes or file descriptors: this file's failure, not the crawl's
         return None, "error", f"could not start the reader: {exc}"
     try:

@@ -8,6 +8,7 @@ bombs built byte by byte below. OCR runs Debian's tesseract, which scripts/setup
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import resource
@@ -178,6 +179,59 @@ def test_timing_of_a_ten_page_pdf():
     assert result.failure is None
     assert per_pdf < 10_000
 
+
+
+# A reader process (single-threaded, extraction.filedocs.fork_children) reads each file in a fork of itself.
+FORKED_READER = """
+import json, os, sys
+from pathlib import Path
+from extraction import filedocs
+from extraction.extract import extract
+from extraction.filedocs import FileLimits
+forks = []
+os.register_at_fork(after_in_parent=lambda: forks.append(1))
+filedocs.fork_children()
+out = {}
+for path in sorted(Path(sys.argv[1]).glob("*.bin")):
+    limits = FileLimits(**json.loads(path.with_suffix(".json").read_text()))
+    r = extract(path.read_bytes(), "application/octet-stream", "https://x.kz/f", limits=limits)
+    out[path.stem] = [r.kind, r.failure, r.detail, r.text, r.title, r.method, r.extractor]
+print(json.dumps({"forks": len(forks), "results": out}))
+"""
+
+
+def test_a_reader_process_reads_files_in_forks_of_itself_with_the_same_answers_and_bounds(tmp_path):
+    """The same files, read in fresh children (this process) and in forks of a single-threaded reader process
+    that imported the parsers once: the same texts and failures, the same bounds on memory, time and CPU."""
+    files = {
+        "kk-pdf": (fixture("kk-privacy.pdf"), {}),
+        "ru-pdf": (fixture("ru-offer.pdf"), {}),
+        "truncated-pdf": (fixture("ru-offer.pdf")[:2000], {}),
+        "scan-no-ocr": (fixture("scanned-offer.pdf"), {"ocr": False}),
+        "scan-ocr-timeout": (fixture("scanned-offer.pdf"), {"ocr_timeout": 0.3}),
+        "docx": (make_docx(), {}),
+        "bomb-memory": (BOMBS["2 GB over 30 streams"][0](), {"ocr": False, "memory_mb": 300}),
+        "bomb-time": (pdf_with_pages([deflated(b"0 0 Td ", 70 * 2**20)]), {"ocr": False, "timeout": 2}),
+    }
+    for name, (body, limits) in files.items():
+        (tmp_path / f"{name}.bin").write_bytes(body)
+        (tmp_path / f"{name}.json").write_text(json.dumps(limits))
+    done = subprocess.run([sys.executable, "-c", FORKED_READER, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    forked = json.loads(done.stdout)
+    assert forked["forks"] >= len(files)  # every file was read in a fork (the scan's OCR in a second one)
+    for name, (body, limits) in files.items():
+        fresh = extract(body, "application/octet-stream", "https://x.kz/f", limits=FileLimits(**limits))
+        kind, failure, detail, text, title, method, extractor = forked["results"][name]
+        assert (kind, failure, text, title, method, extractor) == (
+            fresh.kind, fresh.failure, fresh.text, fresh.title, fresh.method, fresh.extractor), name
+        if name != "bomb-time":  # wall clock or CPU, whichever ends it first
+            assert detail == fresh.detail, name
+    assert forked["results"]["kk-pdf"][1] is None and forked["results"]["docx"][1] is None
+    assert forked["results"]["bomb-memory"][1] == "pdf_too_large"
+    assert forked["results"]["bomb-time"][1] == "pdf_timeout"
+    assert forked["results"]["scan-ocr-timeout"][2] == "no text layer (scanned?); OCR failed: took longer than 0.3 s"
 
 # ------------------------------------------------------------------------------------------ scans
 

@@ -5,12 +5,14 @@ or a worker; a reading made from other bytes is never used.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from archive.blobs import BlobStore
-from archive.models import Document, Run, Version
+from archive.models import Document, Run, TextChange, Version
 from archive.prepared import Prepared, prepare, wanted
 from archive.recorder import Recorder
 from archive.records import Capture
@@ -32,29 +34,41 @@ def _archive_contents(archive: Archive) -> tuple[set, dict]:
             pairs = s.execute(select(Document, Version).join(Version, Version.document_id == Document.id))
             versions = {(d.company_id, d.url.split("/", 3)[-1], d.variant, d.doc_type, v.language, v.text_sha256,
                          tuple(sorted((v.language_shares or {}).items())), v.title) for d, v in pairs}
-            run = s.scalars(select(Run).order_by(Run.id.desc())).first()
-            counts = {k: run.summary[k] for k in ("new_versions", "new_snapshots", "unchanged_snapshots", "failures",
-                                                  "read_ahead")}
+            changes = {(c.old_sha256, c.new_sha256, c.differ, c.kind, repr(c.summary))
+                       for c in s.scalars(select(TextChange))}
+            counts = [{k: run.summary[k] for k in ("new_versions", "new_snapshots", "unchanged_snapshots", "failures",
+                                                   "read_ahead", "classified_ahead")}
+                      for run in s.scalars(select(Run).order_by(Run.id))]
     finally:
         db.close()
-    return versions, counts
+    return versions, changes, counts
 
 
 def test_the_demo_reads_the_same_with_reader_processes_as_without(tmp_path):
+    """Both crawls of ``make demo`` (the second finds changed pages): the same versions, languages, shares and
+    classified changes whether the recorder read everything or reader processes read and classified ahead."""
     archives = {}
-    with start_demo_web() as web:
-        for workers in (0, 2):
+    for workers in (0, 2):
+        with start_demo_web() as web:
             archive = Archive(tmp_path / f"workers-{workers}")
             archive.root.mkdir()
             write_demo_config(archive.config, web.companies(), date.today())
             text = archive.config.read_text(encoding="utf-8")
             archive.config.write_text(text.replace("crawl:\n", f"crawl:\n  workers: {workers}\n", 1), encoding="utf-8")
             assert archive.crawl().code == 1  # the demo's soft 404, on purpose
+            web.set_variant("v2")
+            assert archive.crawl().code == 1
             archives[workers] = _archive_contents(archive)
-    (alone, alone_counts), (helped, helped_counts) = archives[0], archives[2]
+    (alone, alone_changes, alone_counts), (helped, helped_changes, helped_counts) = archives[0], archives[2]
     assert len(alone) > 30 and helped == alone
+    assert len(alone_changes) >= 3 and helped_changes == alone_changes
     # The readers did read: most documents came ready (not those with panels, states, or rendered twice).
-    assert alone_counts.pop("read_ahead") == 0 and helped_counts.pop("read_ahead") >= 20
+    # (Whether the second crawl's few changes queue up enough to be read and classified ahead depends on
+    # timing: test_changes_classified_in_a_reader_process_are_kept_the_same shows that part.)
+    assert [(c.pop("read_ahead"), c.pop("classified_ahead")) for c in alone_counts] == [(0, 0), (0, 0)]
+    assert helped_counts[0]["read_ahead"] >= 20
+    for counts in helped_counts:
+        counts.pop("read_ahead"), counts.pop("classified_ahead")
     assert helped_counts == alone_counts
 
 
@@ -83,6 +97,35 @@ def test_a_reading_is_used_only_for_the_bytes_it_was_made_from(archive):
         recorder.close()
         db.close()
     assert texts[0] == reading.extraction.text and "подделка" not in texts[1] and RU_CLAUSES[0] in texts[1]
+
+
+def test_changes_classified_in_a_reader_process_are_kept_the_same(tmp_path):
+    """A change is classified in a reader process when the crawl's readers are busy (``Recorder.offload``),
+    kept when its answer comes; the row is the one the recorder would have written itself."""
+    pages = [policy_page("Политика конфиденциальности", RU_CLAUSES),
+             policy_page("Политика конфиденциальности", RU_CLAUSES[:-1] + ["Срок хранения данных: три года."])]
+    kept = {}
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as readers:
+        for how in ("recorder", "reader"):
+            archive = Archive(tmp_path / how)
+            archive.root.mkdir()
+            archive.write_config([company("bank", "http://bank.kz/")])
+            db = archive.db()
+            recorder = Recorder(db, BlobStore(archive.data / "blobs"), start_run(db, None))
+            if how == "reader":
+                recorder.offload = readers.submit
+            try:
+                assert [recorder.record(_capture(page, minute)) for minute, page in enumerate(pages)] == [
+                    "new_version", "new_version"]
+                assert recorder.counts["classified_ahead"] == (how == "reader")
+            finally:
+                recorder.close()  # keeps what is still being classified
+            with db.session() as s:
+                kept[how] = [(c.old_sha256, c.new_sha256, c.differ, c.kind, c.summary)
+                             for c in s.scalars(select(TextChange))]
+            db.close()
+    assert len(kept["recorder"]) == 1 and kept["recorder"][0][3] == "substantive"
+    assert kept["reader"] == kept["recorder"]
 
 
 def test_what_is_worth_reading_ahead():
