@@ -17,14 +17,16 @@ connected address it checks afterwards is the proxy's, which the user chose, so 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 from urllib.parse import unquote, urlsplit
 
+from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import _BindAddressAgent, _ScrapyAgent
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.handler import _SCRAPY_ASYNC_API, ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectError
@@ -226,9 +228,28 @@ class _SocksScrapyAgent(_ScrapyAgent):
 
 class DownloadHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler (Chromium for pages that need it, Scrapy's HTTP/1.1 for the rest), plus
-    SOCKS5 for plain requests."""
+    SOCKS5 for plain requests.
+
+    Playwright starts with the first page that needs a browser, not with the engine: scrapy-playwright
+    would start its driver (a node process of ~120 MB) at once, one per scheme's handler, for a crawl of
+    static pages that never renders one."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        launch = self._maybe_launch_in_thread if _SCRAPY_ASYNC_API else self._engine_started
+        crawler.signals.disconnect(launch, signals.engine_started)
+        self._launched = False
+        self._launching = asyncio.Lock()
+
+    async def _launch_once(self) -> None:
+        async with self._launching:
+            if not self._launched:
+                await self._maybe_future_from_coro(self._launch())
+                self._launched = True
 
     async def download_request(self, request):
+        if request.meta.get("playwright") and not self._launched:
+            await self._launch_once()
         proxy = request.meta.get(PROXY)
         if proxy and is_socks(proxy) and not request.meta.get("playwright"):
             agent = _SocksScrapyAgent(

@@ -120,13 +120,16 @@ _BLOCKS = frozenset("p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section 
 _CELLS = frozenset(("td", "th"))
 
 
-_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], " ")  # stray bytes in old pages
+# Stray bytes in old pages. A regex, not str.translate: translating a 30 KB Cyrillic text char by char
+# through a dict took 2-4 ms a page; the regex finds none in C.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _lines(text: str) -> str:
     """One paragraph per line, inner whitespace and control characters collapsed, empty lines dropped."""
-    lines = text.translate(_CONTROLS).splitlines()
-    return "\n".join(filter(None, (" ".join(line.split()) for line in lines)))
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(" ", text)
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.splitlines())))
 
 
 def _fold(text: str) -> str:

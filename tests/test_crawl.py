@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import time
 from datetime import date
 
+import psutil
 import pytest
 
 from archive.models import Document, Run, Snapshot, Version
@@ -340,3 +342,30 @@ def test_the_first_crawl_on_a_machine_uses_the_bundled_public_suffix_list(archiv
     assert "Traceback" not in result.err and "suffix" not in result.err.lower(), result.err
     assert len(archive.rows(Version)) == 1
     assert not (home / ".cache").exists()  # nothing written to the user's cache either
+
+
+def _driver_seen(archive) -> bool:
+    """Crawl, watching the crawl's process tree: whether a Playwright driver (node) ever ran under it."""
+    proc = archive.start_crawl()
+    seen = False
+    try:
+        crawl = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                seen = seen or any("run-driver" in p.cmdline() for p in crawl.children(recursive=True))
+            except psutil.Error:
+                pass  # a child that ended while listed
+            time.sleep(0.05)
+    finally:
+        out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return seen
+
+
+@pytest.mark.parametrize("render", ["never", "always"])
+def test_the_browser_driver_starts_only_when_a_page_needs_a_browser(archive, render):
+    """scrapy-playwright would start Playwright's driver (~120 MB) when the engine starts, one per scheme,
+    for a crawl of static pages too; it starts with the first page that needs a browser."""
+    with FixtureServer(_site()) as server:
+        archive.write_config([company("bank", server.url("/"), render=render)])
+        assert _driver_seen(archive) == (render == "always")
