@@ -9,9 +9,9 @@ demo: setup
 
 test:
 	@bash scripts/setup.sh test
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q --durations=15
 	# the same suite again on a throwaway PostgreSQL server (tests/pg.py)
-	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q
+	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q --durations=15
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 

@@ -20,6 +20,7 @@ import yaml
 from archive.db import database_url
 from tests.pg import ENV as PG_ENV
 from tests.pg import new_database
+from tests.zygote import zygote
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,11 +105,14 @@ class Archive:
         if args[:1] == ("crawl",):
             _CRAWLED.append(self)
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
-        proc = subprocess.run(
-            [sys.executable, "-m", "commands.cli", "--config", str(self.config), "--data-dir", str(self.data),
-             *args],
-            capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO, preexec_fn=preexec_fn,
-        )
+        argv = ["--config", str(self.config), "--data-dir", str(self.data), *args]
+        if preexec_fn is None and not os.environ.get("POLICY_ARCHIVE_TEST_FRESH"):
+            # Forked from a process that imported the CLI once (tests/zygote.py): the same run, without
+            # the second of imports. POLICY_ARCHIVE_TEST_FRESH=1 starts a fresh interpreter for every run.
+            ran = zygote().run(argv, full_env, str(REPO), timeout)
+            return Result(ran.code, ran.out, ran.err)
+        proc = subprocess.run([sys.executable, "-m", "commands.cli", *argv], capture_output=True, text=True,
+                              timeout=timeout, env=full_env, cwd=REPO, preexec_fn=preexec_fn)
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def start_crawl(self, *args: str, output=subprocess.PIPE) -> subprocess.Popen:
