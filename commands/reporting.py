@@ -5,6 +5,10 @@ from __future__ import annotations
 from commands import opening
 from commands.options import DATE_HELP, Refused, refusable, until, when, write_output
 
+# md, html and xlsx in Russian, Kazakh or English (issue 16); json and csv stay English whatever is asked.
+LANG_OPTION = {"choices": ("en", "ru", "kk"), "default": "en",
+               "help": "the language of md, html and xlsx (default: en; json and csv are always English)"}
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="reports for the rating team")
@@ -13,6 +17,7 @@ def register(subparsers) -> None:
     p.add_argument("--campaign", metavar="NAME", help="only captures in this campaign's window (default: all)")
     p.add_argument("--format", required=True, choices=("json", "csv", "md", "html", "xlsx"))
     p.add_argument("--out", metavar="FILE", help="write here (default: standard output; required for xlsx)")
+    p.add_argument("--lang", **LANG_OPTION)
     p.set_defaults(func=coverage)
 
     p = reports.add_parser("changes", help="what companies changed: substantive changes, new and unavailable documents")
@@ -24,6 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--all", action="store_true", help="also list cosmetic changes")
     p.add_argument("--format", choices=("json", "md", "html", "xlsx"), default="md")
     p.add_argument("--out", help="write to this file (required for xlsx)")
+    p.add_argument("--lang", **LANG_OPTION)
     p.set_defaults(func=changes)
 
 
@@ -52,7 +58,7 @@ def coverage(args) -> int:
     with Database(db_url).session() as session:
         data = build_coverage(session, cfg, campaign)
     n = len(data["companies"])
-    return write_output(args.out, render_coverage(data, args.format),
+    return write_output(args.out, render_coverage(data, args.format, args.lang),
                         f"coverage of {n} compan{'y' if n == 1 else 'ies'}, "
                         + (f"campaign {campaign.name}" if campaign else "the archive as it stands"))
 
@@ -76,5 +82,5 @@ def changes(args) -> int:
                              campaign=campaign, compare=compare, company=args.company,
                              include_cosmetic=args.all, render_diffs=args.format in ("md", "html"))
     changed = sum(bool(d["changes"]) for d in data["documents"])
-    return write_output(args.out, render_changes(data, args.format),
+    return write_output(args.out, render_changes(data, args.format, args.lang),
                         f"{changed} of {len(data['documents'])} documents changed")

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from archive.models import Snapshot
 from archive.records import ACCEPT_LANGUAGE, CLICK, COOKIE, HOME, HREFLANG, HUB, LINK, PANEL, URL_MARKER, cookie_pairs
 from config import Company
-from reports.ways import LANGUAGE_NAMES, claimed_language, variant_language
+from i18n import using
+from reports.absence_words import phrase, say
+from reports.ways import claimed_language, variant_language
 
 # Ways in that claim a language: a capture reached one of these ways for language L is a try for L.
 LANGUAGE_WAYS = (COOKIE, ACCEPT_LANGUAGE, CLICK, PANEL, HREFLANG, URL_MARKER, LINK)
@@ -29,31 +31,40 @@ def _listed(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _text_result(language: str | None) -> str:
+def _text_result(language: str | None) -> list:
     if not language:
-        return "no text extracted"
+        return phrase("no_text")
     if language == "und":
-        return "text in no language we detect"
-    return f"{LANGUAGE_NAMES.get(language, language)} text"
+        return phrase("no_language")
+    return phrase("text", language=language)
 
 
-def _tried_words(how: str, reached: dict, variant: str, url: str, language: str) -> str:
+def _failed(status_code: int | None, failure: str | None) -> list:
+    """A capture that failed: its HTTP status, else its failure code (said in words, the code kept in English)."""
+    if status_code is not None and status_code >= 400:
+        return phrase("http", status=status_code)
+    return phrase("failure", failure=failure or "failed")
+
+
+def _tried_words(how: str, reached: dict, variant: str, url: str, language: str) -> list:
     """One try as the summary says it: what was done, before "→ what came back"."""
     switcher = reached.get("switcher")
     if how == COOKIE:
         cookies = cookie_pairs(reached.get("cookies")) or variant.partition(":")[2]
-        return f"switcher '{switcher}' followed (cookie {cookies})" if switcher else f"cookie {cookies}"
+        return phrase("cookie_switcher", switcher=switcher, cookies=cookies) if switcher else phrase(
+            "cookie", cookies=cookies)
     if how == ACCEPT_LANGUAGE:
-        return f"Accept-Language {reached.get('accept_language') or variant_language(variant) or language}"
+        return phrase("accept_language",
+                      value=reached.get("accept_language") or variant_language(variant) or language)
     if how == CLICK:
-        return f"switcher '{switcher}' clicked" if switcher else "a script switcher clicked"
+        return phrase("switcher_clicked", switcher=switcher) if switcher else phrase("script_switcher_clicked")
     if how == PANEL:
-        return f"panel '{reached.get('panel') or variant.partition(':')[2]}'"
+        return phrase("panel", panel=reached.get("panel") or variant.partition(":")[2])
     if how == HREFLANG:
-        return f"hreflang {language} {url}"
+        return phrase("hreflang", language=language, url=url)
     if how == URL_MARKER:
-        return f"{language} URL {url}"
-    return f"link '{switcher}' to {url}" if switcher else f"link to {url}"
+        return phrase("url_marker", language=language, url=url)
+    return phrase("link_switcher", switcher=switcher, url=url) if switcher else phrase("link", url=url)
 
 
 @dataclass
@@ -61,13 +72,13 @@ class _Try:
     how: str
     url: str
     variant: str
-    result: str
+    result: list  # a phrase (reports.absence_words)
     snapshot: int | None
-    words: str
+    words: list | str  # a phrase, or the bare URL of a document that claimed no language
     switcher: str | None = None
 
     def json(self) -> dict:
-        return {"how": self.how, "url": self.url, "result": self.result, "snapshot": self.snapshot}
+        return {"how": self.how, "url": self.url, "result": say(self.result), "snapshot": self.snapshot}
 
 
 class Trails:
@@ -109,24 +120,28 @@ class Trails:
                     self.plain[url].add(sha)
         return self._captures
 
-    def _result(self, c) -> str:
+    def _result(self, c) -> list:
         reached = c.reached or {}
         if reached.get("result"):
-            return str(reached["result"])
-        if c.status_code is not None and c.status_code >= 400:
-            return f"HTTP {c.status_code}"
-        if c.failure:
-            return c.failure.replace("_", " ")
+            return phrase("click_result", result=str(reached["result"]))
+        if (c.status_code is not None and c.status_code >= 400) or c.failure:
+            return _failed(c.status_code, c.failure)
         if c.document_id is None:
             if c.variant and c.sha256 in self.plain.get(c.final_url, ()):
                 language = self.plain_language.get(c.final_url)
-                return "same bytes as the plain page" + (
-                    f" ({_text_result(language)})" if language else "")
-            return "no document there"
+                return phrase("same_bytes_text", text=_text_result(language)) if language else phrase("same_bytes")
+            return phrase("no_document")
         obs = self.by_id.get(c.document_id)
         return _text_result(obs.text_language if obs else None)
 
     def absence(self, candidates: list, language: str, url_language) -> dict:
+        """What was tried for ``language``: ``tried`` (one entry per way, the row's pages, the crawl),
+        ``summary`` (one English sentence), ``phrases`` (the same sentence for ``reports.absence_words`` to
+        say again in another language) and ``screenshot``. Said in English whoever calls."""
+        with using("en"):
+            return self._absence(candidates, language, url_language)
+
+    def _absence(self, candidates: list, language: str, url_language) -> dict:
         urls = {o.doc.url for o in candidates}
         tries: dict[tuple, _Try] = {}
         for c in self.captures():
@@ -137,7 +152,7 @@ class Trails:
             if how not in LANGUAGE_WAYS or claimed != language or not related:
                 continue
             result = self._result(c)
-            tries[(how, c.final_url, c.variant, result)] = _Try(  # the newest capture of each try
+            tries[(how, c.final_url, c.variant, say(result))] = _Try(  # the newest capture of each try
                 how, c.final_url, c.variant, result, c.id, _tried_words(how, reached, c.variant, c.final_url, language),
                 reached.get("switcher"))
         # The documents themselves: a /kz/ URL (or a link that said Kazakh) serving Russian, a failure.
@@ -148,27 +163,26 @@ class Trails:
                     or any(t.url == o.doc.url and t.variant == o.doc.variant for t in tries.values())):
                 continue
             how = o.reached.get("how") or (URL_MARKER if url_language(o.doc.url) == language else LINK)
-            result = _text_result(o.text_language) if o.ok else (
-                f"HTTP {o.last.status_code}" if (o.last.status_code or 0) >= 400
-                else (o.last.failure or "failed").replace("_", " "))
+            result = _text_result(o.text_language) if o.ok else _failed(o.last.status_code, o.last.failure)
             words = _tried_words(how, o.reached, o.doc.variant, o.doc.url, language) if claimed else o.doc.url
-            tries[(how, o.doc.url, o.doc.variant, result)] = _Try(how, o.doc.url, o.doc.variant, result, o.last.id,
+            tries[(how, o.doc.url, o.doc.variant, say(result))] = _Try(how, o.doc.url, o.doc.variant, result, o.last.id,
                                                                    words, o.reached.get("switcher"))
         ordered = sorted(tries.values(), key=lambda t: (LANGUAGE_WAYS.index(t.how) if t.how in LANGUAGE_WAYS else 99,
                                                          t.snapshot or 0))
         tried = [t.json() for t in ordered]
-        pieces = [f"{t.words} → {t.result}" for t in ordered]
+        pieces = [phrase("try", what=t.words, result=t.result) for t in ordered]
         offered = self._offers(urls, language, ordered)
         if offered:
-            tried.append({"how": "page", "url": offered[0], "result": "; ".join(offered[2]), "snapshot": offered[1]})
+            tried.append({"how": "page", "url": offered[0], "result": "; ".join(map(say, offered[2])),
+                          "snapshot": offered[1]})
             pieces += offered[2]
         counts = self._counts()
-        tried.append({"how": "crawl", "url": self.company.homepage, "result": counts, "snapshot": None})
+        tried.append({"how": "crawl", "url": self.company.homepage, "result": say(counts), "snapshot": None})
         pieces.append(counts)
-        return {"tried": tried, "summary": f"{language}: " + "; ".join(pieces),
+        return {"tried": tried, "summary": f"{language}: " + "; ".join(map(say, pieces)), "phrases": pieces,
                 "screenshot": self._screenshot(urls, ordered)}
 
-    def _offers(self, urls: set[str], language: str, tries: list[_Try]) -> tuple[str, int, list[str]] | None:
+    def _offers(self, urls: set[str], language: str, tries: list[_Try]) -> tuple[str, int, list[list]] | None:
         """What the row's plain pages offered (else the homepage's and hubs'): (page, capture, words)."""
         offering = [c for c in self.captures() if not c.variant and isinstance((c.reached or {}).get("offers"), dict)]
         pages = [c for c in offering if c.final_url in urls] or [c for c in offering if c.role in (HOME, HUB)]
@@ -187,29 +201,29 @@ class Trails:
         ways = {t.how for t in tries}
         words = []
         if not hreflang:
-            words.append("no hreflang")
+            words.append(phrase("no_hreflang"))
         elif language not in hreflang:
-            words.append(f"no hreflang {language} (only {', '.join(sorted(hreflang))})")
+            words.append(phrase("no_hreflang_for", language=language, languages=", ".join(sorted(hreflang))))
         elif HREFLANG not in ways:
-            words.append(f"hreflang {language} offered")
+            words.append(phrase("hreflang_offered", language=language))
         tried_switchers = {t.switcher for t in tries if t.switcher}
         own = [s for s in switchers.values() if s.get("language") == language]
         if not switchers:
-            words.append("no language switcher")
+            words.append(phrase("no_switcher"))
         elif not own:
-            words.append(f"no {language} switcher (only " + ", ".join(
-                sorted(f"'{s.get('text')}'" for s in switchers.values())) + ")")
-        words += [f"switcher '{s.get('text')}' ({s.get('kind') or 'link'})" for s in own
+            words.append(phrase("no_switcher_for", language=language, switchers=", ".join(
+                sorted(f"'{s.get('text')}'" for s in switchers.values()))))
+        words += [phrase("offered_switcher", text=str(s.get("text")), kind=str(s.get("kind") or "link")) for s in own
                   if s.get("text") not in tried_switchers]
         if not negotiates and ACCEPT_LANGUAGE not in ways:
-            words.append("no Accept-Language negotiation")
+            words.append(phrase("no_negotiation"))
         newest = pages[-1]
         return newest.final_url, newest.id, words
 
-    def _counts(self) -> str:
+    def _counts(self) -> list:
         if not self.crawl.get("last_crawled"):
-            return "not crawled in this period"
-        return f"{self.crawl['pages_visited']} pages visited, {self.crawl.get('pages_rendered', 0)} rendered"
+            return phrase("not_crawled")
+        return phrase("visited", pages=self.crawl["pages_visited"], rendered=self.crawl.get("pages_rendered", 0))
 
     def _screenshot(self, urls: set[str], tries: list[_Try]) -> int | None:
         """The newest screenshot of a try (a clicked switcher), else of one of the row's pages."""

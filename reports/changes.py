@@ -18,6 +18,7 @@ from archive.history import assessed_version, campaign_end, effective_versions
 from archive.models import Document, Snapshot, Version
 from config import Campaign, Config
 from diffing import diff, render
+from i18n import in_english
 from language.notices import notice_sentences
 from reports.coverage import language_rows
 
@@ -102,6 +103,7 @@ def _documents(session: Session, company: str | None) -> list[Document]:
     return list(session.scalars(query))
 
 
+@in_english
 def build_changes(session: Session, cfg: Config, *, since: datetime | None = None, until: datetime | None = None,
                   campaign: Campaign | None = None, compare: Campaign | None = None, company: str | None = None,
                   include_cosmetic: bool = False, render_diffs: bool = False, now: datetime | None = None) -> dict:
@@ -174,6 +176,7 @@ def translation_lags(session: Session, cfg: Config, campaign: Campaign | None, c
     return out
 
 
+@in_english
 def recent_changes(session: Session, *, since: datetime | None = None, company: str | None = None,
                    kinds: tuple[str, ...] = ("substantive",)) -> list[dict]:
     """Changes made at or after ``since`` (all time without it), newest first, for the overview's

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, load_only
 from archive.models import Document, Snapshot, Version
 from archive.records import ARCHIVE, LINK, RENDERED
 from config import Campaign, Company, Config
+from i18n import in_english
 from reports.absence import Trails
 from reports.translations import Translations
 from reports.ways import claimed_language, selected_by
@@ -283,6 +284,7 @@ def _public_archive(session: Session, company_id: str, observed: list[Observed],
             "candidates": [{"url": url, "text": text} for url, text in sorted(candidates.items())]}
 
 
+@in_english
 def language_rows(session: Session, cfg: Config, campaign: Campaign | None = None, company_id: str | None = None,
                   now: datetime | None = None, doc_type: str | None = None) -> list[tuple[str, dict]]:
     """(company id, row) of every expected document of every company (or one; or the rows expecting
@@ -307,6 +309,7 @@ def language_rows(session: Session, cfg: Config, campaign: Campaign | None = Non
     return out
 
 
+@in_english
 def row_of_document(session: Session, cfg: Config, company_id: str, document_id: int,
                     now: datetime | None = None) -> dict | None:
     """The coverage row (as the archive stands) in which ``document_id`` is one of the language versions."""
@@ -319,6 +322,7 @@ def row_of_document(session: Session, cfg: Config, company_id: str, document_id:
     return None
 
 
+@in_english
 def build_coverage(session: Session, cfg: Config, campaign: Campaign | None = None,
                    now: datetime | None = None, company_id: str | None = None) -> dict:
     """The coverage report for ``campaign`` (its archive window), or for the archive as it stands;

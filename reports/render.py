@@ -8,6 +8,8 @@ given. Titles, link texts, URLs and failure details come from the web: they are 
 Markdown (a page's ``<script>`` or ``[x](javascript:…)`` stays text) and never become Excel formulas.
 Each row's F1a.2 reasons sit next to its verdict, and its translation pairs (``reports.render_translations``)
 under it: a list in md and html, two columns in csv and xlsx (plus the xlsx sheet "Translations").
+md, html and xlsx are said in the language asked for (``lang``, else the language of the moment: ``i18n``);
+json and csv always in English, their keys and values being what scripts read.
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ import io
 import json
 import re
 from collections import defaultdict
+from datetime import datetime
 from urllib.parse import urlsplit
 
+import i18n
+from i18n import N_, _
+from reports.absence_words import summary as tried_summary
+from reports.absence_words import tried
 from reports.render_translations import (
     LANGUAGE_ORDER,
     html_pairs,
@@ -28,21 +35,25 @@ from reports.render_translations import (
     translations_sheet,
 )
 from reports.templating import render_page
-from reports.ways import LANGUAGE_NAMES
+from reports.ways import code_in_sentence, language_names
+from reports.words import column_labels, status_label, type_label, verdict_label
 
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 BINARY_FORMATS = frozenset({"xlsx"})
+ENGLISH_FORMATS = frozenset({"json", "csv"})  # keys and values scripts read: never translated
 CSV_COLUMNS = ("campaign", "sector", "company_id", "company", "type", "status", "f1a", "language", "url", "share",
                "incomplete", "click_depth", "captured_at", "mismatch", "absence", "f1a_reasons", "translations")
-TITLE = "Policy document coverage (RDR F1a.2 / P1a.2)"
+TITLE = N_("Policy document coverage (RDR F1a.2 / P1a.2)")
 
 
-def render_coverage(data: dict, fmt: str) -> bytes:
-    """The report as ``fmt`` (one of FORMATS); ValueError for any other format."""
+def render_coverage(data: dict, fmt: str, lang: str | None = None) -> bytes:
+    """The report as ``fmt`` (one of FORMATS) in ``lang`` (ru, kk, en; default: the language of the moment,
+    English outside any ``i18n.using``). ValueError for any other format or language."""
     renderers = {"json": _json, "csv": _csv, "md": _markdown, "html": _html, "xlsx": _xlsx}
     if fmt not in renderers:
         raise ValueError(f"unknown report format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return renderers[fmt](data)
+    with i18n.using("en" if fmt in ENGLISH_FORMATS else lang or i18n.language()):
+        return renderers[fmt](data)
 
 
 # ---- shared reading of the data ---------------------------------------------------------------------------
@@ -65,18 +76,20 @@ def _languages(data: dict) -> list[str]:
 def _heading(data: dict) -> tuple[str, str]:
     """(what the report covers, when it was generated) as one line each."""
     if data.get("campaign") is None:
-        scope = "The archive as it stands (no campaign chosen)"
+        scope = _("The archive as it stands (no campaign chosen)")
     else:
-        scope = f"Campaign {data['campaign']}"
+        scope = _("Campaign {name}").format(name=data["campaign"])
         if data.get("window"):
-            scope += f", archive window {data['window']['start']} – {data['window']['end']}"
-    return scope, f"generated {_when(data['generated_at'])}"
+            scope += _(", archive window {start} – {end}").format(start=data["window"]["start"],
+                                                                  end=data["window"]["end"])
+    return scope, _("generated {when}").format(when=_when(data["generated_at"]))
 
 
 def _when(iso: str | None) -> str:
-    """2026-11-23T08:50:00Z → 2026-11-23 08:50 UTC; anything else as it is."""
+    """2026-11-23T08:50:00Z → 2026-11-23 08:50 UTC (in Russian "23 нояб. 2026 г., 08:50 UTC"); anything else
+    as it is."""
     if iso and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z", iso):
-        return f"{iso[:10]} {iso[11:16]} UTC"
+        return f"{i18n.when(datetime.fromisoformat(iso[:16]))} UTC"
     return iso or "-"
 
 
@@ -93,33 +106,39 @@ def _cell(entry: dict) -> str:
 
 def _types_found(doc: dict) -> str:
     """The document types that satisfied the expected one, when they say more than its name."""
-    return "" if doc["types_found"] in ([], [doc["type"]]) else ", ".join(doc["types_found"])
+    return "" if doc["types_found"] in ([], [doc["type"]]) else ", ".join(map(type_label, doc["types_found"]))
 
 
 def _text_language(code: str) -> str:
-    return "text in no language we detect" if code in ("und", None) else f"{code} text"
+    if code in ("und", None):
+        return _("text in no language we detect")
+    return _("{code} text").format(code=code_in_sentence(code))
 
 
 def _notes(company: dict, doc: dict, *, in_matrix: bool = False) -> list[list]:
     """What the table cannot say, as parts: strings, and ("url", URL) for links. ``in_matrix``: the HTML
     matrix already says why a document without languages is missing."""
-    label = f"{company['name']} · {doc['type']}"
+    label = f"{company['name']} · {type_label(doc['type'])}"
     notes: list[list] = []
     for m in doc["mismatches"]:
-        notes.append([f"{label}: the {m['url_language']} URL ", ("url", m["url"]),
-                      f" serves {_text_language(m['text_language'])}"])
+        before, _url, after = _("{label}: the {language} URL {url} serves {text}").format(
+            label=label, language=code_in_sentence(m["url_language"]), url="\0",
+            text=_text_language(m["text_language"])).partition("\0")
+        notes.append([before, ("url", m["url"]), after])
     explained = in_matrix and not doc["languages"]
     if doc["status"] == "unavailable" and not explained:
-        notes.append([f"{label}: unavailable: {doc.get('failure') or 'the last capture failed'}"])
+        notes.append([_("{label}: unavailable: {why}").format(
+            label=label, why=doc.get("failure") or _("the last capture failed"))])
     if doc["status"] == "not_found" and not explained:
-        notes.append([f"{label}: not found; ", *_where_we_looked(company)])
+        notes.append([_("{label}: not found; ").format(label=label), *_where_we_looked(company)])
     if doc.get("other_urls"):
-        notes.append([f"{label}: {doc['other_urls']} more archived document(s) of this type not shown "
-                      f"(see policy-archive documents --company {company['id']})"])
+        notes.append([_("{label}: {n} more archived document(s) of this type not shown "
+                        "(see policy-archive documents --company {company})").format(
+                            label=label, n=doc["other_urls"], company=company["id"])])
     return notes
 
 
-_ARCHIVE_KINDS = {"page": "archive page", "section": "archive section", "link": "edition link"}
+_ARCHIVE_KINDS = {"page": N_("archive page"), "section": N_("archive section"), "link": N_("edition link")}
 
 
 def _archive_note(company: dict) -> list:
@@ -130,12 +149,14 @@ def _archive_note(company: dict) -> list:
     if archive is None:
         return []
     if not archive["found"]:
-        return [f"{company['name']}: no public archive of previous versions found (F2a.4 / P2a.4)"]
-    parts: list = [f"{company['name']}: public archive of previous versions (F2a.4 / P2a.4), "
-                   f"{len(archive.get('versions') or [])} old edition(s) archived; listed on "]
+        return [_("{company}: no public archive of previous versions found (F2a.4 / P2a.4)").format(
+            company=company["name"])]
+    parts: list = [_("{company}: public archive of previous versions (F2a.4 / P2a.4), {n} old edition(s) "
+                     "archived; listed on ").format(company=company["name"], n=len(archive.get("versions") or []))]
     for i, place in enumerate(archive["evidence"]):
+        kind = place.get("kind")
         parts += [", " if i else "", ("url", place["url"]),
-                  f" «{place.get('text') or ''}» ({_ARCHIVE_KINDS.get(place.get('kind'), place.get('kind'))}, "
+                  f" «{place.get('text') or ''}» ({_(_ARCHIVE_KINDS[kind]) if kind in _ARCHIVE_KINDS else kind}, "
                   f"{place.get('versions', 0)})"]
     return parts
 
@@ -143,30 +164,32 @@ def _archive_note(company: dict) -> list:
 def _where_we_looked(company: dict) -> list:
     crawl = company["crawl"]
     if not crawl.get("last_crawled"):
-        return ["not crawled in this period (homepage ", ("url", company["homepage"]), ")"]
-    return ["looked from ", ("url", company["homepage"]),
-            f": {crawl['pages_visited']} pages visited, up to {crawl['max_depth']} clicks deep, "
-            f"last crawled {_when(crawl['last_crawled'])}"]
+        return [_("not crawled in this period (homepage "), ("url", company["homepage"]), ")"]
+    return [_("looked from "), ("url", company["homepage"]),
+            _(": {pages} pages visited, up to {depth} clicks deep, last crawled {when}").format(
+                pages=crawl["pages_visited"], depth=crawl["max_depth"], when=_when(crawl["last_crawled"]))]
 
 
 def absence_text(doc: dict) -> str:
     """The proof of absence of every language the row lacks, one sentence each ("kk: switcher 'Қаз'
-    followed (cookie lang=kk) → same bytes as the plain page; …")."""
+    followed (cookie lang=kk) → same bytes as the plain page; …"), in the language of the moment (the csv's:
+    English, as built)."""
     absence = doc.get("absence") or {}
-    return " | ".join(absence[lang]["summary"] for lang in doc.get("missing_languages", []) if lang in absence)
+    return " | ".join(tried_summary(absence[lang], lang) for lang in doc.get("missing_languages", [])
+                      if lang in absence)
 
 
 def absence_notes(company: dict, doc: dict) -> list[list]:
     """One note per missing language: the trail's sentence, and the capture with a screenshot (its id: a
     report file cannot show the image; the UI serves it at /screenshot/<id>)."""
-    label = f"{company['name']} · {doc['type']}"
+    label = f"{company['name']} · {type_label(doc['type'])}"
     notes = []
     for lang in doc.get("missing_languages", []):
         trail = (doc.get("absence") or {}).get(lang)
         if trail:
-            shot = f" (screenshot: capture {trail['screenshot']})" if trail.get("screenshot") else ""
-            tried = trail["summary"].removeprefix(f"{lang}: ")  # the summary names its language first
-            notes.append([f"{label}: {lang} missing: {tried}{shot}"])
+            shot = _(" (screenshot: capture {id})").format(id=trail["screenshot"]) if trail.get("screenshot") else ""
+            notes.append([_("{label}: {language} missing: {tried}").format(
+                label=label, language=code_in_sentence(lang), tried=tried(trail, lang)) + shot])
     return notes
 
 
@@ -257,39 +280,45 @@ def _md_parts(parts: list) -> str:
 def _markdown(data: dict) -> bytes:
     scope, generated = _heading(data)
     langs = _languages(data)
-    lines = [f"# {TITLE}", "", f"{scope}; {generated}.", "",
-             "✓ present in full · ½ incomplete (share of its text in its own language) · — not found · "
-             "dN: clicks from the homepage (d?: unknown, reached from a seed URL) · F1a.2: yes = every required "
-             "language in full, partial = some, no = none; why, after the verdict.", ""]
+    lines = [f"# {_(TITLE)}", "", f"{scope}; {generated}.", "",
+             _("✓ present in full · ½ incomplete (share of its text in its own language) · — not found · "
+               "dN: clicks from the homepage (d?: unknown, reached from a seed URL) · F1a.2: yes = every required "
+               "language in full, partial = some, no = none; why, after the verdict."), ""]
+    header = "| {} | {} | {} | F1a.2 | ".format(_("company"), _("type"), _("status"))
     for sector, companies in sectors(data):
-        lines += [f"## {md_escape(sector)}", "", "| company | type | status | F1a.2 | " + " | ".join(langs) + " |",
-                  "| --- | --- | --- | --- | " + " | ".join("---" for _ in langs) + " |"]
+        lines += [f"## {md_escape(sector)}", "", header + " | ".join(langs) + " |",
+                  "| --- | --- | --- | --- | " + " | ".join("---" for _lang in langs) + " |"]
         notes, pairs = [], []
         for company in companies:
             for doc in company["documents"]:
-                kind = doc["type"] + (f" ({_types_found(doc)})" if _types_found(doc) else "")
+                kind = type_label(doc["type"]) + (f" ({_types_found(doc)})" if _types_found(doc) else "")
                 cells = [_cell(doc["languages"][lang]) if lang in doc["languages"] else "—" for lang in langs]
-                status = doc["status"].replace("_", " ")
+                status = _status(doc["status"])
                 reasons = "; ".join(map(md_escape, reason_texts(doc)))
-                verdict = f"{doc['f1a']}: {reasons}" if reasons else doc["f1a"]
+                verdict = f"{verdict_label(doc['f1a'])}: {reasons}" if reasons else verdict_label(doc["f1a"])
                 lines.append(f"| {md_escape(company['name'])} | {md_escape(kind)} | {status} | {verdict} | "
                              + " | ".join(cells) + " |")
                 notes += [f"- {_md_parts(note)}" for note in _notes(company, doc) + absence_notes(company, doc)]
-                pairs += md_lines(f"{company['name']} · {doc['type']}", doc, md_escape)
+                pairs += md_lines(f"{company['name']} · {type_label(doc['type'])}", doc, md_escape)
             if archive := _archive_note(company):
                 notes.append(f"- {_md_parts(archive)}")
-        lines += ["", *(["Notes:", "", *notes, ""] if notes else [])]
+        lines += ["", *([_("Notes:"), "", *notes, ""] if notes else [])]
         if pairs:
-            lines += ["Translations (F1a.2 in full: clauses, numbers, stated editions, lag):", "", *pairs, ""]
+            lines += [_("Translations (F1a.2 in full: clauses, numbers, stated editions, lag):"), "", *pairs, ""]
     return "\n".join(lines).encode()
+
+
+def _status(code: str) -> str:
+    """available / unavailable / not found: English says the code with a space, as it always did."""
+    return code.replace("_", " ") if i18n.language() == "en" else status_label(code)
 
 
 # ---- html (reports/templates/coverage.html) ----------------------------------------------------------------
 
-_LEGEND = [("f1a-yes", "F1a.2 yes: every required language in full"), ("f1a-partial", "partial: some"),
-           ("f1a-no", "no: none"), ("lang-full", "✓ version in full"),
-           ("lang-incomplete", "½ incomplete: share of its text in its own language"),
-           ("lang-missing", "— required language missing"), ("lang-optional", "— not required, not found")]
+_LEGEND = [("f1a-yes", N_("F1a.2 yes: every required language in full")), ("f1a-partial", N_("partial: some")),
+           ("f1a-no", N_("no: none")), ("lang-full", N_("✓ version in full")),
+           ("lang-incomplete", N_("½ incomplete: share of its text in its own language")),
+           ("lang-missing", N_("— required language missing")), ("lang-optional", N_("— not required, not found"))]
 
 
 def _html(data: dict) -> bytes:
@@ -302,9 +331,10 @@ def _html(data: dict) -> bytes:
             if archive := _archive_note(company):
                 notes.append(archive)
         sections.append({"name": sector, "companies": companies, "notes": notes})
-    return render_page("coverage.html", title=TITLE, scope=scope, generated=generated, sections=sections,
-                       companies=len(data["companies"]), langs=_languages(data), legend=_LEGEND,
-                       language_names=LANGUAGE_NAMES, when=_when, cell=_cell, types_found=_types_found,
+    return render_page("coverage.html", title=_(TITLE), scope=scope, generated=generated, sections=sections,
+                       companies=len(data["companies"]), langs=_languages(data),
+                       legend=[(css, _(text)) for css, text in _LEGEND], say_status=_status,
+                       language_names=language_names(), when=_when, cell=_cell, types_found=_types_found,
                        text_language=_text_language, where_we_looked=_where_we_looked, reasons=reason_texts,
                        pairs=html_pairs, rows_of=_rows_of)
 
@@ -345,32 +375,38 @@ def _xlsx(data: dict) -> bytes:
     wb.remove(wb.active)
     props = wb.properties
     props.creator = props.lastModifiedBy = "policy-archive"
-    props.title, props.subject, props.description = TITLE, scope, f"{scope}; {generated}"
+    props.title, props.subject, props.description = _(TITLE), scope, f"{scope}; {generated}"
     rows = coverage_rows(data)
     taken: set[str] = set()
     bold = Font(bold=True)
     f1a_column = CSV_COLUMNS.index("f1a") + 1
-    for sector, _ in sectors(data) or [("Coverage", [])]:
+    for sector, _companies in sectors(data) or [(_("Coverage"), [])]:
         ws = wb.create_sheet(sheet_title(sector, taken))
-        ws.append([TITLE])
+        ws.append([_(TITLE)])
         ws.append([scope])
         ws.append([generated])
         ws.append([])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append(list(CSV_COLUMNS))
+        ws.append(column_labels(CSV_COLUMNS))
         header = ws.max_row
         for cell in ws[header]:
             cell.font = bold
         for row in (r for r in rows if r["sector"] == sector):
-            ws.append([cell_text(row[c]) for c in CSV_COLUMNS])
+            ws.append([cell_text(_xlsx_value(c, row[c])) for c in CSV_COLUMNS])
             keep_text(ws[ws.max_row])
             share, f1a = ws.cell(ws.max_row, CSV_COLUMNS.index("share") + 1), ws.cell(ws.max_row, f1a_column)
             share.number_format = "0%"
-            if f1a.value in _FILLS:
-                f1a.fill = PatternFill("solid", start_color=_FILLS[f1a.value], end_color=_FILLS[f1a.value])
+            if row["f1a"] in _FILLS:
+                f1a.fill = PatternFill("solid", start_color=_FILLS[row["f1a"]], end_color=_FILLS[row["f1a"]])
         ws.freeze_panes = ws.cell(header + 1, 1)
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(CSV_COLUMNS))}{ws.max_row}"
         for i, column in enumerate(CSV_COLUMNS, 1):
             ws.column_dimensions[get_column_letter(i)].width = _WIDTHS[column]
-    translations_sheet(wb, data, sheet_title("Translations", taken))
+    translations_sheet(wb, data, sheet_title(_("Translations"), taken))
     return save_workbook(wb, report_date(data.get("generated_at")))
+
+
+_XLSX_WORDS = {"type": type_label, "status": status_label, "f1a": verdict_label}
+def _xlsx_value(column: str, value):
+    """Codes said in words (type, status, F1a) in Russian and Kazakh; English keeps them as csv has them."""
+    return _XLSX_WORDS[column](value) if column in _XLSX_WORDS and isinstance(value, str) else value

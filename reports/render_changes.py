@@ -11,6 +11,9 @@ bytes for the same data, dated at ``generated_at``).
 Each document's ``translation_lag`` (issue 14: a change of one language version, and when the other followed)
 is said in words under it (``reports.render_translations.lag_sentence``); a document with a lag but no change
 of its own is shown for it. The xlsx lists the lags once each on a sheet "Translation lag".
+
+md, html and xlsx are said in the language asked for (``lang``, else the language of the moment); json
+keeps the data's English keys and values.
 """
 
 from __future__ import annotations
@@ -18,20 +21,25 @@ from __future__ import annotations
 import json
 import re
 
+import i18n
+from i18n import _
 from reports.render import md_escape, md_link
 from reports.render_translations import LAG_COLUMNS, lag_rows, lag_sentence
 from reports.templating import render_page
+from reports.words import column_labels, kind_label, type_label
 
 
 def _title(doc: dict) -> str:
-    return f"{doc['company']} · {doc['type'] or 'document'} [{doc['language'] or '?'}]"
+    return f"{doc['company']} · {type_label(doc['type']) or _('document')} [{doc['language'] or '?'}]"
 
 
 def _scope(data: dict) -> str:
     if data.get("compare"):
-        return f"campaign {data['campaign']} compared with {data['compare']}"
-    span = f"{data['since'] or 'the beginning'} → {data['until'] or 'now'}"
-    return f"campaign {data['campaign']} ({span})" if data.get("campaign") else span
+        return _("campaign {campaign} compared with {compare}").format(campaign=data["campaign"],
+                                                                      compare=data["compare"])
+    span = f"{data['since'] or _('the beginning')} → {data['until'] or _('now')}"
+    return _("campaign {campaign} ({span})").format(campaign=data["campaign"], span=span) if data.get("campaign") \
+        else span
 
 
 def _lags(doc: dict) -> list[tuple[str, str]]:
@@ -49,14 +57,16 @@ def _fence(text: str) -> str:
 
 
 def _md(data: dict) -> str:
-    out = [f"# Changes: {md_escape(_scope(data))}", ""]
+    out = ["# " + _("Changes: {scope}").format(scope=md_escape(_scope(data))), ""]
     for doc in data["documents"]:
         notes = []
         if doc["new"]:
-            notes.append(f"new (first seen {md_escape(doc['first_seen'])})")
+            notes.append(_("new (first seen {when})").format(when=md_escape(doc["first_seen"])))
         if doc["status"] == "unavailable":
-            notes.append(f"**unavailable since {md_escape(doc['unavailable_since'])}**: {md_escape(doc['failure'])}")
-        notes += [f"translation: {md_escape(sentence)} (the other version: {md_link(url)})"
+            notes.append("**" + _("unavailable since {when}").format(when=md_escape(doc["unavailable_since"]))
+                         + f"**: {md_escape(doc['failure'])}")
+        notes += [_("translation: {sentence} (the other version: {url})").format(sentence=md_escape(sentence),
+                                                                                url=md_link(url))
                   for sentence, url in _lags(doc)]
         if not doc["changes"] and not notes:
             continue
@@ -64,9 +74,11 @@ def _md(data: dict) -> str:
         for change in doc["changes"]:
             text = change.get("diff_text", "").rstrip()
             fence = _fence(text)
-            out += ["", f"### {md_escape(change['kind'])}: version {change['from']} ({change['from_date']}) → "
-                        f"{change['to']} ({change['to_date']}), +{change['added_words']} / -{change['removed_words']} "
-                        "words", "", fence, text, fence]
+            out += ["", "### " + _("{kind}: version {old} ({old_date}) → {new} ({new_date}), +{added} / -{removed} "
+                                   "words").format(kind=md_escape(kind_label(change["kind"])), old=change["from"],
+                                                   old_date=change["from_date"], new=change["to"],
+                                                   new_date=change["to_date"], added=change["added_words"],
+                                                   removed=change["removed_words"]), "", fence, text, fence]
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -88,11 +100,11 @@ def _xlsx(data: dict) -> bytes:
 
     book = Workbook()
     book.properties.creator = book.properties.lastModifiedBy = "policy-archive"
-    book.properties.title = f"Changes: {_scope(data)}"
+    book.properties.title = _("Changes: {scope}").format(scope=_scope(data))
     sheet = book.active
-    sheet.title = "Changes"
-    sheet.append([f"Changes: {_scope(data)}"])
-    sheet.append(_HEADER)
+    sheet.title = _("Changes")
+    sheet.append([_("Changes: {scope}").format(scope=_scope(data))])
+    sheet.append(column_labels(_HEADER))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"
@@ -108,8 +120,8 @@ def _xlsx(data: dict) -> bytes:
             sheet.append([cell_text(value) for value in row])
             keep_text(sheet[sheet.max_row])
     if lags := lag_rows(data):
-        lag_sheet = book.create_sheet("Translation lag")
-        lag_sheet.append(list(LAG_COLUMNS))
+        lag_sheet = book.create_sheet(_("Translation lag"))
+        lag_sheet.append(column_labels(LAG_COLUMNS))
         for cell in lag_sheet[1]:
             cell.font = Font(bold=True)
         lag_sheet.freeze_panes = "A2"
@@ -119,7 +131,14 @@ def _xlsx(data: dict) -> bytes:
     return save_workbook(book, report_date(data.get("generated_at")))
 
 
-def render_changes(data: dict, fmt: str) -> bytes:
+def render_changes(data: dict, fmt: str, lang: str | None = None) -> bytes:
+    """The report as ``fmt`` (json, md, html, xlsx) in ``lang`` (default: the language of the moment); json in
+    English whatever is asked. ValueError for any other format or language."""
+    with i18n.using("en" if fmt == "json" else lang or i18n.language()):
+        return _render(data, fmt)
+
+
+def _render(data: dict, fmt: str) -> bytes:
     if fmt == "json":
         clean = {**data, "documents": [{**d, "changes": [{k: v for k, v in c.items() if not k.startswith("diff_")}
                                                            for c in d["changes"]]} for d in data["documents"]]}

@@ -12,8 +12,10 @@ every function reads them with ``.get`` and then shows nothing.
 
 from __future__ import annotations
 
-from reports.translations import lag_words, pair_words
+from i18n import _, language, using
+from reports.translations import lag_words, pair_words, sayings
 from reports.ways import language_name as _name
+from reports.words import column_labels
 
 LANGUAGE_ORDER = ("kk", "ru", "en")
 # The xlsx sheet "Translations": one row per pair; each language's lacking clauses in columns of its own.
@@ -27,8 +29,21 @@ _WIDTHS = {"sector": 14, "company_id": 16, "company": 26, "type": 16, "f1a": 8, 
 
 
 def reason_texts(doc: dict) -> list[str]:
-    """Why the row has its F1a.2 verdict, one sentence each (empty for a full "yes")."""
-    return [reason["text"] for reason in doc.get("f1a_reasons") or []]
+    """Why the row has its F1a.2 verdict, one sentence each (empty for a full "yes"), in the language of the
+    moment. The data keeps them in English; in Russian and Kazakh each is said again from the row (the
+    same ``sayings`` the verdict chose from, matched by their English words). A reason the row cannot
+    say again (hand-made data) stays as it was written."""
+    reasons = doc.get("f1a_reasons") or []
+    if language() == "en" or not reasons:
+        return [reason["text"] for reason in reasons]
+    try:
+        candidates = sayings(doc)
+    except (KeyError, TypeError, ValueError):
+        return [reason["text"] for reason in reasons]
+    with using("en"):
+        english = [say() for _lang, _code, say, _size in candidates]
+    said = dict(zip(english, (say() for _lang, _code, say, _size in candidates), strict=True))
+    return [said.get(reason["text"], reason["text"]) for reason in reasons]
 
 
 def pair_sentences(doc: dict) -> list[str]:
@@ -61,7 +76,9 @@ def md_lines(label: str, doc: dict, escape) -> list[str]:
         words = pair_words(pair)
         lines.append(f"- {escape(label)}: {escape(words[0])}")
         lines += [f"  - {escape(sentence)}" for sentence in words[1:]]
-        lines += [f"  - clause {escape(ref)}, {name}: «{escape(text)}»" for name, ref, text in clauses_differing(pair)]
+        lines += ["  - " + _("clause {ref}, {language}: «{text}»").format(ref=escape(ref), language=name,
+                                                                          text=escape(text))
+                  for name, ref, text in clauses_differing(pair)]
     return lines
 
 
@@ -103,7 +120,7 @@ def translations_sheet(book, data: dict, title: str) -> None:
     if not rows:
         return
     sheet = book.create_sheet(title)
-    sheet.append(list(TRANSLATION_COLUMNS))
+    sheet.append(column_labels(TRANSLATION_COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:

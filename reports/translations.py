@@ -24,6 +24,7 @@ why in words (with the reasons a version is missing or incomplete).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import combinations
 
@@ -34,6 +35,8 @@ from archive.changelog import histories, summaries
 from archive.models import Version
 from archive.translation_checks import checks
 from config.model import CoverageSettings
+from i18n import N_, _, language, ngettext, percent, using
+from reports.ways import in_sentence
 from reports.ways import language_name as _name
 
 ORDER = ("kk", "ru", "en")
@@ -142,48 +145,92 @@ class Translations:
         }
 
     def _verdict(self, row: dict, required: list[str]) -> None:
+        """``f1a_reasons``: the sayings of the row that count (``sayings``) against the settings, in English
+        (the data and its JSON stay English; the reports and the UI say them again in their language)."""
         reasons: list[dict] = []
-
-        def say(lang: str, code: str, text: str) -> None:
-            reasons.append({"language": lang, "code": code, "text": text})
-
-        for lang in row["missing_languages"]:
-            say(lang, "missing", f"no {_name(lang)} version")
-        for lang, entry in row["languages"].items():
-            if lang in required and entry["incomplete"]:
-                say(lang, "incomplete", f"the {_name(lang)} version is only {entry['share']:.0%} {_name(lang)} text")
-        for pair in row["translations"]:
-            a, b = pair["languages"]
-            for lang, other in ((a, b), (b, a)):
-                lacks = pair["missing"][lang]
-                if pair["comparable"] and lacks["clauses"] and lacks["share"] >= self.settings.missing_clauses_share:
-                    say(lang, "missing_clauses",
-                        f"the {_name(lang)} version lacks {_clauses(lacks['clauses'])} of the {_name(other)} one, "
-                        f"{lacks['share']:.0%} of its text")
-            for kind, stated in pair["editions"].items():
-                if stated["differ"]:
-                    older, newer = sorted((a, b), key=lambda lang, s=stated: s[lang]["date"])
-                    say(older, "older_edition",
-                        f"the {_name(older)} version states an older {kind} ({stated[older]['date']}) than the "
-                        f"{_name(newer)} one ({stated[newer]['date']})")
-                    break
-            for lag in pair["lag"]:
-                if lag["open"] and lag["lag_days"] >= self.settings.lag_grace_days:
-                    say(lag["follower"], "lag",
-                        f"the {_name(lag['follower'])} version has not followed the {_name(lag['changed'])} change "
-                        f"of {lag['changed_at'][:10]} ({_days(lag['lag_days'])})")
+        with using("en"):
+            for lang, code, say, size in sayings(row):
+                counts = {"incomplete": lang in required,
+                          "missing_clauses": size >= self.settings.missing_clauses_share,
+                          "lag": size >= self.settings.lag_grace_days}.get(code, True)
+                if counts:
+                    reasons.append({"language": lang, "code": code, "text": say()})
         row["f1a_reasons"] = reasons
         if row["f1a"] == "yes" and reasons:
             row["f1a"] = "partial"
 
 
+def sayings(row: dict) -> list[tuple[str, str, Callable[[], str], float]]:
+    """Every F1a.2 reason the row could give, in order: (language, code, the sentence in the language of the
+    moment, the size the verdict weighs: a share of text lacked, the days of an open lag). ``_verdict``
+    keeps those that count; ``reports.render_translations.reason_texts`` says the kept ones again in the
+    report's language."""
+    out: list[tuple[str, str, Callable[[], str], float]] = []
+    for lang in row["missing_languages"]:
+        out.append((lang, "missing", lambda lang=lang: _("no {language} version").format(language=_said(lang)), 0))
+    for lang, entry in row["languages"].items():
+        if entry["incomplete"]:
+            out.append((lang, "incomplete", lambda lang=lang, share=entry["share"]: _(
+                "the {language} version is only {share} {language_name} text").format(
+                language=_said(lang), share=percent(share), language_name=_said(lang)), 0))
+    for pair in row["translations"]:
+        a, b = pair["languages"]
+        for lang, other in ((a, b), (b, a)):
+            lacks = pair["missing"][lang]
+            if pair["comparable"] and lacks["clauses"]:
+                out.append((lang, "missing_clauses", lambda lang=lang, other=other, lacks=lacks: _(
+                    "the {language} version lacks {clauses} of the {other} one, {share} of its text").format(
+                    language=_said(lang), clauses=_clauses(lacks["clauses"]), other=_said(other),
+                    share=percent(lacks["share"])), lacks["share"]))
+        for kind, stated in pair["editions"].items():
+            if stated["differ"]:
+                older, newer = sorted((a, b), key=lambda lang, s=stated: s[lang]["date"])
+                out.append((older, "older_edition", lambda older=older, newer=newer, kind=kind, stated=stated: _(
+                    "the {older} version states an older {kind} ({older_date}) than the {newer} one ({newer_date})"
+                ).format(older=_said(older), kind=stated_kind(kind), older_date=stated[older]["date"],
+                         newer=_said(newer), newer_date=stated[newer]["date"]), 0))
+                break
+        for lag in pair["lag"]:
+            if lag["open"]:
+                out.append((lag["follower"], "lag", lambda lag=lag: _(
+                    "the {follower} version has not followed the {changed} change of {day} ({days})").format(
+                    follower=_said(lag["follower"]), changed=_said(lag["changed"]), day=lag["changed_at"][:10],
+                    days=_days(lag["lag_days"])), lag["lag_days"]))
+    return out
+
+
+_STATED_KINDS = {"edition": N_("edition"), "effective": N_("effective date")}
+_NOT_COMPARABLE = {"no clause numbers": N_("no clause numbers"),
+                   "clause numbers do not correspond": N_("clause numbers do not correspond")}
+
+
+def stated_kind(kind: str) -> str:
+    """"edition" / "effective" (``diffing.stated``) as words; English keeps the code, as it always said it."""
+    return kind if language() == "en" or kind not in _STATED_KINDS else _(_STATED_KINDS[kind])
+
+
+def not_comparable(reason: str | None) -> str:
+    """Why a pair was not compared clause by clause (``diffing.translations``' reasons), in words."""
+    return _(_NOT_COMPARABLE[reason]) if reason in _NOT_COMPARABLE else (reason or "")
+
+
+def _said(lang: str) -> str:
+    """A language inside a sentence: its English name in English ("the Kazakh version"), in Russian and
+    Kazakh the phrase no grammatical case bends ("версия на казахском", "қазақ тіліндегі нұсқа":
+    ``reports.ways.in_sentence``)."""
+    return in_sentence(lang)
+
+
 def _clauses(refs: list[str]) -> str:
-    shown = ", ".join(refs[:8]) + (f" and {len(refs) - 8} more" if len(refs) > 8 else "")
-    return f"clause {shown}" if len(refs) == 1 else f"{len(refs)} clauses ({shown})"
+    more = len(refs) - 8
+    shown = ", ".join(refs[:8]) + (_(" and {n} more").format(n=more) if more > 0 else "")
+    if len(refs) == 1:
+        return _("clause {shown}").format(shown=shown)
+    return ngettext("{n} clause ({shown})", "{n} clauses ({shown})", len(refs)).format(n=len(refs), shown=shown)
 
 
 def _days(n: int) -> str:
-    return "1 day" if n == 1 else f"{n} days"
+    return ngettext("{n} day", "{n} days", n).format(n=n)
 
 
 def lag_words(lag: dict) -> str:
@@ -191,15 +238,17 @@ def lag_words(lag: dict) -> str:
     "the Kazakh version has not followed the Russian change of 2025-05-12 (3 days so far)", "… followed the
     Russian change of 2025-05-12 on 2025-05-14 (2 days later)", or, followed the same day, "the Russian and
     Kazakh versions changed together on 2025-05-12"."""
-    follower, changed = _name(lag["follower"]), _name(lag["changed"])
+    follower, changed = _said(lag["follower"]), _said(lag["changed"])
     day = (lag.get("changed_at") or "?")[:10]
     if lag["open"]:
-        return (f"the {follower} version has not followed the {changed} change of {day} "
-                f"({_days(lag['lag_days'])} so far)")
+        return _("the {follower} version has not followed the {changed} change of {day} ({days} so far)").format(
+            follower=follower, changed=changed, day=day, days=_days(lag["lag_days"]))
     if lag["lag_days"] == 0:
-        return f"the {changed} and {follower} versions changed together on {day}"
-    return (f"the {follower} version followed the {changed} change of {day} on {(lag.get('followed_at') or '?')[:10]} "
-            f"({_days(lag['lag_days'])} later)")
+        return _("the {changed} and {follower} versions changed together on {day}").format(
+            changed=changed, follower=follower, day=day)
+    return _("the {follower} version followed the {changed} change of {day} on {followed} ({days} later)").format(
+        follower=follower, changed=changed, day=day, followed=(lag.get("followed_at") or "?")[:10],
+        days=_days(lag["lag_days"]))
 
 
 def pair_words(pair: dict) -> list[str]:
@@ -207,15 +256,18 @@ def pair_words(pair: dict) -> list[str]:
     a, b = pair["languages"]
     head = f"{_name(a)} ↔ {_name(b)}"
     if not pair["comparable"]:
-        out = [f"{head}: not comparable: {pair['reason']}"]
+        out = [_("{pair}: not comparable: {reason}").format(pair=head, reason=not_comparable(pair["reason"]))]
     else:
-        lacking = [f"the {_name(lang)} version lacks {_clauses(pair['missing'][lang]['clauses'])} "
-                   f"({pair['missing'][lang]['share']:.0%} of the {_name(other)} text)"
+        lacking = [_("the {language} version lacks {clauses} ({share} of the {other} text)").format(
+                       language=_said(lang), clauses=_clauses(pair["missing"][lang]["clauses"]),
+                       share=percent(pair["missing"][lang]["share"]), other=_said(other))
                    for lang, other in ((a, b), (b, a)) if pair["missing"][lang]["clauses"]]
-        out = [f"{head}: " + ("; ".join(lacking) if lacking else "every numbered clause paired")]
-        out += [f"numbers differ in {n['refs'][a]}: {_name(a)} {', '.join(n['only'][a]) or '—'}, "
-                f"{_name(b)} {', '.join(n['only'][b]) or '—'}" for n in pair["numbers"]]
-    out += [f"stated {kind}: {_name(a)} {s[a]['date']}, {_name(b)} {s[b]['date']}"
+        out = [f"{head}: " + ("; ".join(lacking) if lacking else _("every numbered clause paired"))]
+        out += [_("numbers differ in {ref}: {a} {a_only}, {b} {b_only}").format(
+                    ref=n["refs"][a], a=_said(a), a_only=", ".join(n["only"][a]) or "—", b=_said(b),
+                    b_only=", ".join(n["only"][b]) or "—") for n in pair["numbers"]]
+    out += [_("stated {kind}: {a} {a_date}, {b} {b_date}").format(
+                kind=stated_kind(kind), a=_said(a), a_date=s[a]["date"], b=_said(b), b_date=s[b]["date"])
             for kind, s in pair["editions"].items() if s["differ"]]
     out += [lag_words(lag) for lag in pair["lag"]]
     return out

@@ -232,3 +232,39 @@ def test_show_prints_the_variant_how_it_was_reached_and_the_request_headers(bank
     assert "variant: cookie lang=kk" in result.out
     assert "reached: cookie for kk switcher 'Қаз' cookie lang=kk from http://bank.kz/privacy" in result.out
     assert "Cookie: lang=kk" in result.out and "Accept-Language: ru-KZ,ru;q=0.9,kk;q=0.8" in result.out
+
+
+# ---- issue 16: what was tried, said in Russian and Kazakh (the data and its JSON stay English) -----------------
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_trail_is_said_again_in_the_reports_language(bank, lang):
+    from i18n import using
+    from reports.absence_words import summary
+
+    data = coverage(bank)
+    trail = rows(data)["terms"]["absence"]["kk"]
+    english = trail["summary"]
+    assert trail["phrases"] and json.loads(json.dumps(trail)) == trail  # plain data, as the JSON carries it
+    with using(lang):
+        said = summary(trail, "kk")
+    assert said.startswith("kk: ") and "Қаз" in said and "lang=kk" in said  # the site's words, as they were
+    for english_words in ("switcher '", "same bytes", "Russian text", "no hreflang;", "pages visited"):
+        assert english_words not in said, (lang, said)
+    assert {"ru": "текст на русском", "kk": "орыс тіліндегі мәтін"}[lang] in said
+    assert {"ru": "страниц посещено: 3", "kk": "3 бет қаралды"}[lang] in said
+    md = render_coverage(data, "md", lang).decode()
+    assert said.removeprefix("kk: ") in md
+    assert json.loads(render_coverage(data, "json", lang))["companies"][0]["documents"][0]["absence"]["kk"][
+        "summary"] == english
+
+
+def test_a_hostile_switcher_stays_inert_in_every_language(archive):
+    archive.write_config([company("bank", HOME_URL)])
+    record(archive, site(switcher=HOSTILE_SWITCHER))
+    data = coverage(archive)
+    for lang in ("ru", "kk"):
+        md = render_coverage(data, "md", lang).decode()
+        markdown_is_inert(md, f"md [{lang}]")
+        html = render_coverage(data, "html", lang).decode()
+        html_is_balanced_and_inert(html, f"html [{lang}]")
+        assert "<script>alert" not in html and "«&lt;script&gt;alert(1)&lt;/script&gt;" in html

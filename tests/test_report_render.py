@@ -487,3 +487,158 @@ def test_the_report_templates_ship_with_the_package():
     files = [p.relative_to(templates.parent).as_posix() for p in templates.iterdir()]
     assert {"templates/coverage.html", "templates/coverage.css", "templates/changes.html"} <= set(files)
     assert [f for f in files if not any(fnmatch.fnmatch(f, p) for p in patterns)] == []
+
+
+# ---- issue 16: md, html and xlsx in ru, kk and en; json and csv in English --------------------------------------
+
+_SAID = {"ru": ("Наличие документов политики", "Политика конфиденциальности", "частично", "Примечания:"),
+         "kk": ("Саясат құжаттарының болуы", "Құпиялылық саясаты", "ішінара", "Ескертпелер:"),
+         "en": ("Policy document coverage", "privacy_policy", "partial", "Notes:")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_the_coverage_report_in_each_language(lang):
+    data = sample()
+    md = render_coverage(data, "md", lang).decode()
+    html = render_coverage(data, "html", lang).decode()
+    markdown_is_inert(md, f"md [{lang}]")
+    html_is_balanced_and_inert(html, f"html [{lang}]")
+    assert f'<html lang="{lang}">' in html
+    for text in (md, html):
+        assert all(word in text for word in _SAID[lang][:3]), lang
+    assert _SAID[lang][3] in md
+    # Names, titles and URLs from the web are never translated.
+    assert "АО «Тенге Финанс»" in html and "https://tenge.kz/kz/oferta.pdf" in html and "Жария оферта" in html
+    book = openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx", lang)))
+    first = book.worksheets[0]
+    assert _SAID[lang][0] in first["A1"].value
+    header = [c.value for c in first[5]]
+    assert (header[:3] == ["campaign", "sector", "company_id"]) == (lang == "en")
+    # json and csv are for scripts: English keys and values whatever is asked.
+    assert render_coverage(data, "json", lang) == render_coverage(data, "json")
+    assert render_coverage(data, "csv", lang) == render_coverage(data, "csv")
+    if lang != "en":
+        assert "Policy document coverage" not in md and "Notes:" not in md
+
+
+def test_english_is_the_default_and_byte_identical_to_asking_for_it():
+    data = sample()
+    for fmt in FORMATS:
+        assert render_coverage(data, fmt) == render_coverage(data, fmt, "en")
+    with pytest.raises(ValueError):
+        render_coverage(data, "md", "de")
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_change_report_in_each_language(lang):
+    data = _changes("https://bank.kz/terms", "http_404", "+ новый пункт", ["новый пункт"])
+    md = render_changes(data, "md", lang).decode()
+    html = render_changes(data, "html", lang).decode()
+    markdown_is_inert(md, f"changes md [{lang}]")
+    html_is_balanced_and_inert(html, f"changes html [{lang}]")
+    assert f'<html lang="{lang}">' in html
+    words = {"ru": ("Изменения", "существенное", "недоступен с"), "kk": ("Өзгерістер", "елеулі", "бастап қолжетімсіз")}
+    for text in (md, html):
+        assert all(w in text for w in words[lang]), (lang, text[:300])
+    assert "новый пункт" in md  # the diff itself, as archived
+    book = openpyxl.load_workbook(io.BytesIO(render_changes(data, "xlsx", lang)))
+    assert book.worksheets[0]["A1"].value.startswith(words[lang][0])
+    assert render_changes(data, "json", lang) == render_changes(data, "json")
+
+
+def test_the_cli_offers_the_report_languages():
+    parser = build_parser()
+    for report in ("coverage", "changes"):
+        args = parser.parse_args(["report", report, "--format", "md", "--lang", "kk"])
+        assert args.lang == "kk"
+        assert parser.parse_args(["report", report, "--format", "md"]).lang == "en"
+        with pytest.raises(SystemExit):
+            parser.parse_args(["report", report, "--format", "md", "--lang", "de"])
+
+
+def _with_phrased_trail(data: dict) -> dict:
+    """qazaqpay's terms lack Kazakh, with the trail as ``reports.absence`` builds it: an English summary and
+    the phrases it was said from (a switcher followed, a /kz/ URL serving Russian, a failure, the crawl)."""
+    from i18n import using
+    from reports.absence_words import phrase, say
+
+    pieces = [phrase("try", what=phrase("cookie_switcher", switcher="Қаз", cookies="lang=kk"),
+                     result=phrase("same_bytes_text", text=phrase("text", language="ru"))),
+              phrase("try", what=phrase("url_marker", language="kk", url="https://qazaqpay.kz/kz/terms"),
+                     result=phrase("failure", failure="connection_refused")),
+              phrase("no_switcher_for", language="kk", switchers="'Рус'"), phrase("no_negotiation"),
+              phrase("visited", pages=1400, rendered=3)]
+    with using("en"):
+        summary = "kk: " + "; ".join(map(say, pieces))
+    doc = data["companies"][1]["documents"][0]
+    doc["absence"] = {"kk": {"tried": [], "summary": summary, "phrases": pieces, "screenshot": 42}}
+    return data
+
+
+# What the trail says in English, and what each language says instead (issue 16, task C).
+_TRIED_ENGLISH = ("switcher 'Қаз' followed", "same bytes as the plain page", "Russian text", "kk URL",
+                  "connection refused", "no kk switcher", "no Accept-Language negotiation", "pages visited")
+_TRIED_SAID = {"ru": ("пройден переключатель «Қаз» (cookie lang=kk)", "текст на русском",
+                      "URL версии на казахском https://qazaqpay.kz/kz/terms", "в соединении отказано",
+                      "переключателя для версии на казахском нет (только 'Рус')", "страниц посещено: 1\xa0400"),
+               "kk": ("«Қаз» ауыстырғышы бойынша өтілді (cookie lang=kk)", "орыс тіліндегі мәтін",
+                      "қазақ тіліндегі нұсқаның URL-і https://qazaqpay.kz/kz/terms",
+                      "қазақ тіліндегі нұсқаға ауыстырғыш жоқ (тек 'Рус')", "1\xa0400 бет қаралды")}
+
+
+def test_the_english_trail_is_what_the_phrases_say_in_english():
+    data = _with_phrased_trail(sample())
+    summary = data["companies"][1]["documents"][0]["absence"]["kk"]["summary"]
+    assert summary == ("kk: switcher 'Қаз' followed (cookie lang=kk) → same bytes as the plain page (Russian text); "
+                       "kk URL https://qazaqpay.kz/kz/terms → connection refused; no kk switcher (only 'Рус'); "
+                       "no Accept-Language negotiation; 1400 pages visited, 3 rendered")
+    assert "kk missing: " + summary.removeprefix("kk: ") in render_coverage(data, "md").decode()
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_what_was_tried_is_said_in_the_reports_language_and_stays_english_in_json_and_csv(lang):
+    data = _with_phrased_trail(sample())
+    english = data["companies"][1]["documents"][0]["absence"]["kk"]["summary"]
+    md = render_coverage(data, "md", lang).decode()
+    html = lxml.html.fromstring(render_coverage(data, "html", lang))
+    (cell,) = html.xpath('//small[@class="absence"]')
+    book = openpyxl.load_workbook(io.BytesIO(render_coverage(data, "xlsx", lang)))
+    xlsx = "\n".join(str(c.value) for row in book["FinTech"].iter_rows() for c in row if c.value is not None)
+    for name, text in (("md", md), ("html", cell.text_content()), ("xlsx", xlsx)):
+        assert not [w for w in _TRIED_ENGLISH if w in text], (name, lang, text)
+        assert all(w in text for w in _TRIED_SAID[lang]), (name, lang, text)
+    # The scripts' formats keep the English sentence the data holds.
+    assert json.loads(render_coverage(data, "json", lang))["companies"][1]["documents"][0]["absence"]["kk"][
+        "summary"] == english
+    rows = list(csv.DictReader(io.StringIO(render_coverage(data, "csv", lang).decode("utf-8-sig"))))
+    assert english in {r["absence"] for r in rows}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_a_trail_without_phrases_or_with_a_damaged_one_keeps_its_english(lang):
+    data = _with_trail(sample())  # hand-made: a summary and no phrases
+    summary = data["companies"][1]["documents"][0]["absence"]["kk"]["summary"]
+    assert summary.removeprefix("kk: ") in render_coverage(data, "md", lang).decode()
+    damaged = _with_phrased_trail(sample())
+    trail = damaged["companies"][1]["documents"][0]["absence"]["kk"]
+    trail["phrases"] = [*trail["phrases"], ["no_such_phrase", {}], ["visited", {"{0.__class__}": 1}]]
+    md = render_coverage(damaged, "md", lang).decode()
+    assert trail["summary"].removeprefix("kk: ") in md
+    # A value is never a template: "{0}" is shown as it is.
+    trail["phrases"] = [["text", {"language": "{0}"}], ["visited", {"pages": "x", "rendered": "{1}"}]]
+    assert "{0}" in render_coverage(damaged, "md", lang).decode()
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_languages_are_named_in_words_inside_sentences(lang):
+    from i18n import using
+    from reports.translations import lag_words
+
+    lag = {"changed": "ru", "follower": "kk", "changed_at": "2025-05-12T00:00:00Z", "open": True, "lag_days": 40}
+    with using(lang):
+        said = lag_words(lag)
+    assert {"ru": "версия на казахском не повторила изменение версии на русском от 2025-05-12",
+            "kk": "қазақ тіліндегі нұсқа орыс тіліндегі нұсқаның 2025-05-12 өзгерісін қайталамады"}[lang] in said
+    assert " kk" not in said and " ru" not in said
+    with using("en"):
+        assert lag_words(lag).startswith("the Kazakh version has not followed the Russian change")

@@ -317,34 +317,43 @@ def browser():
         b.close()
 
 
-def test_browsing_overview_company_document_version_diff_search(seeded, server_url, browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_browsing_overview_company_document_version_diff_search(seeded, server_url, browser, lang):
+    """The main pages in each language (issue 16): the switcher's link sets the cookie, every page after it
+    keeps the language. The README's screenshots are the English ones."""
+    shots = SCREENSHOTS if lang == "en" else SCREENSHOTS / lang
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 768})  # a cookie jar of its own
+    page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(server_url + "/")
-    assert page.title().startswith("Overview")
-    page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+    page.click(f'nav.languages a[hreflang="{lang}"]')
+    assert page.title().startswith(WORDS[lang][0])
+    assert page.get_attribute("html", "lang") == lang
+    page.screenshot(path=str(shots / "overview.png"), full_page=True)
     page.click("td.company a >> text=QazaqPay")
     assert page.url.endswith("/company/qazaqpay")
-    page.screenshot(path=str(SCREENSHOTS / "company.png"), full_page=True)
+    page.screenshot(path=str(shots / "company.png"), full_page=True)
     old, new = _changed_versions(seeded[0])
     page.click(f'a[href="/document/{new.document_id}"] >> nth=0')
     assert page.locator("svg.timeline circle").count() == 2
-    page.screenshot(path=str(SCREENSHOTS / "document.png"), full_page=True)
+    page.screenshot(path=str(shots / "document.png"), full_page=True)
     page.click(f'a[href="/diff?a={old.id}&b={new.id}"]')
     assert page.locator(".pa-diff ins").count() >= 1
-    page.screenshot(path=str(SCREENSHOTS / "diff.png"), full_page=True)
+    page.screenshot(path=str(shots / "diff.png"), full_page=True)
     page.click(f'a[href="/version/{new.id}"]')
     assert page.locator("iframe.archived").count() == 1
-    page.screenshot(path=str(SCREENSHOTS / "version.png"))
+    page.screenshot(path=str(shots / "version.png"))
     page.fill('input[name="q"]', "лет")
     page.press('input[name="q"]', "Enter")
     assert "/search?q=" in page.url and page.locator("ol.hits mark").count() >= 1
-    page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+    page.screenshot(path=str(shots / "search.png"), full_page=True)
     page.click("ol.hits a.hit >> nth=0")
     assert "/version/" in page.url
-    page.close()
+    assert page.get_attribute("html", "lang") == lang and page.locator("textarea.citation").count() == 1
+    assert (WORDS[lang][1] in page.inner_text("header.top"))
+    context.close()
 
 
 def test_an_archived_page_with_scripts_cannot_reach_the_ui(seeded, server_url, browser):
@@ -630,3 +639,227 @@ def test_a_too_short_token_is_reported_as_too_short(seeded):
     assert result.code == 2
     assert "web.token: must be at least 16 characters long, got 9" in result.err
     assert "abc-12345" not in result.err and "must not be empty" not in result.err
+
+
+# ---- issue 16: the UI in ru, kk and en, and "cite this" -------------------------------------------------------
+
+WORDS = {"en": ("Overview", "Search", "Needs attention"), "ru": ("Обзор", "Поиск", "Требует внимания"),
+         "kk": ("Шолу", "Іздеу", "Назар аударуды қажет етеді")}
+CITE_BASE = "https://archive.example.org"
+
+
+@pytest.fixture
+def fresh(seeded):
+    """A client of its own (its cookies do not leak into the module's English ``client``), whose UI was
+    started at CITE_BASE."""
+    archive, _ = seeded
+    app = create_app(load_config(archive.config), archive.data, db_url(archive.data), base_url=CITE_BASE)
+    with TestClient(app) as c:
+        yield c
+
+
+def _html_lang(body: str) -> str:
+    return re.search(r'<html lang="([a-z]+)">', body).group(1)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_every_page_in_each_language_translated_balanced_and_inert(seeded, fresh, lang):
+    from tests.conftest import ui_is_balanced_and_inert
+
+    archive, ids = seeded
+    old, new = _changed_versions(archive)
+    paths = ["/", "/company/qazaqpay", f"/document/{new.document_id}", f"/version/{new.id}",
+             f"/diff?a={old.id}&b={new.id}", "/search?q=лет", f"/version/{ids['evil_version']}", "/version/999999"]
+    first = fresh.get(f"/?lang={lang}")
+    assert first.status_code == 200 and _html_lang(first.text) == lang
+    for path in paths:
+        page = fresh.get(path)  # the cookie the switcher's link set
+        assert _html_lang(page.text) == lang, path
+        assert page.headers["content-language"] == lang
+        assert page.headers["content-security-policy"] == UI_CSP
+        ui_is_balanced_and_inert(page.text, f"{path} [{lang}]")
+    overview = fresh.get("/").text
+    assert all(word in overview for word in WORDS[lang]), lang
+    if lang != "en":
+        assert ">Overview<" not in overview and ">Needs attention<" not in overview
+    company = fresh.get("/company/qazaqpay").text
+    label = {"en": "privacy_policy", "ru": "Политика конфиденциальности", "kk": "Құпиялылық саясаты"}[lang]
+    assert label in company
+    # The archived text, its title and URL are never translated, and stay escaped.
+    evil = fresh.get(f"/version/{ids['evil_version']}").text
+    assert "Evil policy &lt;script&gt;alert(1)&lt;/script&gt;" in evil and "zyxwvu clause" in evil
+    offer = fresh.get(f"/version/{ids['pdf_version']}").text
+    assert "1. Публичная оферта" in offer and "http://127.0.0.2:1/offer" in offer
+
+
+def test_the_switcher_cookie_and_accept_language(seeded, fresh):
+    home = fresh.get("/", headers={"Accept-Language": "kk-KZ,kk;q=0.9,ru;q=0.8"})
+    assert _html_lang(home.text) == "kk" and "set-cookie" not in home.headers  # the browser's choice: no cookie
+    assert _html_lang(fresh.get("/", headers={"Accept-Language": "de-DE,ru;q=0.5"}).text) == "ru"
+    assert _html_lang(fresh.get("/", headers={"Accept-Language": "de, fr"}).text) == "en"
+    # Every page links to itself in the three languages, its own query kept.
+    links = re.findall(r'<a href="([^"]+)" hreflang="([a-z]+)"', fresh.get("/search?q=x&lang=ru").text)
+    assert [(h.replace("&amp;", "&"), code) for h, code in links] == [
+        ("/search?q=x&lang=ru", "ru"), ("/search?q=x&lang=kk", "kk"), ("/search?q=x&lang=en", "en")]
+    chosen = fresh.get("/?lang=ru", headers={"Accept-Language": "kk"})
+    cookie = chosen.headers["set-cookie"].lower()
+    assert "policy_archive_lang=ru" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert _html_lang(fresh.get("/", headers={"Accept-Language": "kk"}).text) == "ru"  # the cookie wins
+    # Only our three codes are ever read: another value of the parameter or the cookie is ignored.
+    for bad in ("de", "ru<script>", "../kk", "RU-ru"):
+        page = fresh.get("/", params={"lang": bad})
+        assert page.status_code == 200 and _html_lang(page.text) == "ru" and "set-cookie" not in page.headers
+    fresh.cookies.set("policy_archive_lang", '"><script>alert(1)</script>')
+    assert _html_lang(fresh.get("/", headers={"Accept-Language": "kk"}).text) == "kk"
+    assert fresh.post("/?lang=ru").status_code == 405  # still GET and HEAD only
+
+
+def test_dates_are_formatted_for_the_language(seeded, fresh):
+    import i18n
+
+    _, new = _changed_versions(seeded[0])
+    for lang in ("en", "ru", "kk"):
+        with i18n.using(lang):
+            expected = i18n.when(new.captured_at)
+        body = fresh.get(f"/version/{new.id}?lang={lang}").text
+        assert f"{expected} UTC" in body, lang
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", fresh.get(f"/version/{new.id}?lang=en").text)
+    assert not re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC", fresh.get(f"/version/{new.id}?lang=ru").text)
+
+
+def _citation(body: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(re.search(r'<textarea class="citation"[^>]*>(.*?)</textarea>', body, re.S).group(1))
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_cite_this_version_and_a_clause(seeded, fresh, lang):
+    from zoneinfo import ZoneInfo
+
+    _, new = _changed_versions(seeded[0])
+    db = seeded[0].db()
+    with db.session() as s:
+        snap = s.get(Snapshot, new.snapshot_id)
+        doc = s.get(Document, new.document_id)
+    db.close()
+    page = fresh.get(f"/version/{new.id}?lang={lang}", headers={"Host": "evil.example"})
+    cited = _citation(page.text)
+    assert doc.url in cited and snap.sha256 in cited and new.text_sha256 in cited
+    assert f"{CITE_BASE}/version/{new.id}" in cited and "evil.example" not in cited
+    assert "QazaqPay" in cited
+    astana = new.captured_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Almaty"))
+    assert f"UTC{astana.strftime('%z')[:3]}:{astana.strftime('%z')[3:]}" in cited
+    if lang == "en":
+        assert new.captured_at.strftime("%Y-%m-%d %H:%M:%S UTC") in cited
+        assert astana.strftime("%Y-%m-%d %H:%M:%S Astana time") in cited
+    else:
+        assert {"ru": "по времени Астаны", "kk": "Астана уақыты бойынша"}[lang] in cited
+    paragraphs = new.text.split("\n")
+    n = next(i for i, p in enumerate(paragraphs, 1) if p.strip())
+    clause = fresh.get(f"/version/{new.id}?clause={n}&lang={lang}")
+    assert clause.status_code == 200
+    quoted = _citation(clause.text)
+    assert f"«{paragraphs[n - 1].strip()}»" in quoted and f"/version/{new.id}?clause={n}#clause-{n}" in quoted
+    assert f'href="/version/{new.id}?clause={n}#cite"' in clause.text
+    for bad in ("0", "abc", str(len(paragraphs) + 1), "1e3", "-1"):
+        refused = fresh.get(f"/version/{new.id}", params={"clause": bad})
+        assert refused.status_code == 400 and "clause" in refused.text
+
+
+def test_a_screenshot_is_cited_when_there_is_one(seeded, fresh):
+    archive, _ = seeded
+    db = archive.db()
+    with db.session() as s:
+        snap = s.scalars(select(Snapshot).where(Snapshot.screenshot_sha256.is_not(None))).first()
+        version = s.scalars(select(Version).where(Version.snapshot_id == snap.id)).first() if snap else None
+    db.close()
+    if version is None:  # the demo takes screenshots of rendered pages; say so if that ever stops
+        pytest.fail("the seeded demo archive has no version with a screenshot")
+    assert f"{CITE_BASE}/screenshot/{snap.id}" in _citation(fresh.get(f"/version/{version.id}").text)
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_report_downloads_in_the_page_language_and_csv_json_in_english(seeded, fresh, lang):
+    page = fresh.get(f"/report/coverage.html?lang={lang}")
+    assert page.status_code == 200 and _html_lang(page.text) == lang
+    assert {"ru": "Наличие документов политики", "kk": "Саясат құжаттарының болуы"}[lang] in page.text
+    assert _html_lang(fresh.get("/report/changes.html").text) == lang
+    assert fresh.get("/report/coverage.csv").content.decode("utf-8-sig").startswith("campaign,sector,company_id")
+    assert '"companies"' in fresh.get("/report/coverage.json").text
+
+
+# ---- issue 16, the rest: what was tried, how a capture was reached, the feeds, the Guard's answers -------------
+
+_TRIED = {"ru": ("страниц посещено:", "текст на русском"), "kk": ("бет қаралды", "орыс тіліндегі мәтін")}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_what_was_tried_and_how_a_capture_was_reached_in_the_pages_language(seeded, fresh, lang):
+    archive, _ = seeded
+    english = fresh.get("/company/tenge-finance?lang=en").text
+    assert "pages visited" in english and "Russian text" in english  # the demo's trail for its Kazakh offer
+    for path in ("/company/tenge-finance", "/"):
+        page = fresh.get(f"{path}?lang={lang}").text
+        assert "pages visited" not in page and "Russian text" not in page, path
+        assert all(words in page for words in _TRIED[lang]), (path, lang)
+    db = archive.db()
+    with db.session() as s:
+        snap = s.scalars(select(Snapshot).where(Snapshot.document_id.is_not(None), Snapshot.variant.like("cookie:%"))
+                         .order_by(Snapshot.id)).first()
+    db.close()
+    assert snap is not None and snap.reached.get("switcher"), "the demo's cookie switcher"
+    assert f"switcher &#39;{snap.reached['switcher']}&#39;" in fresh.get(f"/document/{snap.document_id}?lang=en").text
+    page = fresh.get(f"/document/{snap.document_id}?lang={lang}").text
+    assert "switcher &#39;" not in page and " for kk " not in page
+    assert {"ru": f"переключатель «{snap.reached['switcher']}»", "kk": f"«{snap.reached['switcher']}» ауыстырғышы"}[
+        lang] in page
+    assert snap.variant.partition(":")[2] in page  # the cookie itself: the site's, as it was
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_feeds_speak_the_asked_language_and_stay_valid_atom(seeded, fresh, lang):
+    ns = "{http://www.w3.org/2005/Atom}"
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    english = ET.fromstring(fresh.get("/feed.atom?lang=en").content)
+    assert english.get(xml_lang) == "en" and english.find(f"{ns}title").text == "Policy changes"
+    assert all(e.find(f"{ns}title").text.endswith("] changed") for e in english.findall(f"{ns}entry"))
+    for feed in (fresh.get(f"/company/qazaqpay/feed.atom?lang={lang}"),
+                 fresh.get("/feed.atom", headers={"Accept-Language": f"{lang};q=0.9"}),  # the cookie, now
+                 TestClient(fresh.app).get("/feed.atom", headers={"Accept-Language": f"{lang}-KZ"})):
+        root = ET.fromstring(feed.content)  # well-formed
+        assert root.get(xml_lang) == lang and feed.headers["content-language"] == lang
+        assert {"ru": "Изменения документов", "kk": "Құжаттардағы өзгерістер"}[lang] in root.find(f"{ns}title").text
+        entries = root.findall(f"{ns}entry")
+        assert entries
+        texts = " ".join(e.find(f"{ns}title").text + e.find(f"{ns}summary").text for e in entries)
+        assert "changed" not in texts and "words added" not in texts and "privacy_policy" not in texts
+        assert {"ru": "изменён", "kk": "өзгерді"}[lang] in texts
+        assert {"ru": "Политика конфиденциальности", "kk": "Құпиялылық саясаты"}[lang] in texts
+        if feed.url.path == "/feed.atom":  # the ids do not depend on the language: no entry comes twice
+            assert [e.find(f"{ns}id").text for e in entries] == [
+                e.find(f"{ns}id").text for e in english.findall(f"{ns}entry")]
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_guards_refusals_in_the_requests_language_as_strict_as_before(seeded, lang):
+    archive, _ = seeded
+    app = create_app(load_config(archive.config), archive.data, db_url(archive.data), token="s3cret-token-0123456789")
+    said = {"ru": ("нужен токен", "только чтение"), "kk": ("токен қажет", "тек оқу")}[lang]
+    with TestClient(app) as c:
+        english = c.get("/")
+        assert english.status_code == 401 and english.text.startswith("a token is required")
+        for refused in (c.get("/", headers={"Accept-Language": lang}), c.get(f"/raw/1?lang={lang}"),
+                        c.get("/", cookies={"policy_archive_lang": lang})):
+            assert refused.status_code == 401 and refused.text.startswith(said[0]), refused.text
+            assert "a token is required" not in refused.text and "set-cookie" not in refused.headers
+            assert refused.headers["www-authenticate"] == "Bearer" and refused.headers["content-language"] == lang
+            assert refused.headers["content-security-policy"] == UI_CSP
+            assert refused.headers["x-content-type-options"] == "nosniff"
+            assert refused.headers["x-frame-options"] == "DENY"
+        # A language never opens a door: the token is still checked, only GET and HEAD still pass.
+        assert c.get(f"/?lang={lang}&token=wrong", follow_redirects=False).status_code == 401
+        post = c.post("/", headers={"Accept-Language": lang, "Authorization": "Bearer s3cret-token-0123456789"})
+        assert post.status_code == 405 and post.text.startswith(said[1]) and post.headers["allow"] == "GET, HEAD"
+        unreadable = c.get("/", headers={"Accept-Language": "x" * 5000 + ",;q=abc"})
+        assert unreadable.status_code == 401 and unreadable.text.startswith("a token is required")

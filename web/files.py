@@ -13,6 +13,7 @@ from archive.queries import by_id
 from diffing.render_html import CSS as DIFF_CSS
 from exports.evidence import EvidenceError, build_evidence, zip_bytes
 from extraction.filedocs import pdf_page_png
+from i18n import _
 from web.context import MAX_PREVIEW_PAGES, SANDBOX_CSP, WebContext, not_found, when
 
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
@@ -31,7 +32,7 @@ def raw(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
         snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     if snap is None or not snap.sha256 or not ctx.blobs.exists(snap.sha256):
-        return not_found(request, "no stored bytes for this capture")
+        return not_found(request, _("no stored bytes for this capture"))
     headers = dict(ARCHIVED_HEADERS)
     if request.query_params.get("download") == "1":
         headers["Content-Disposition"] = f'attachment; filename="snapshot-{snap.id}"'
@@ -44,10 +45,10 @@ def pdf_page(request: Request, ctx: WebContext) -> Response:
         snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     page = request.path_params["page"]
     if snap is None or not snap.sha256 or not ctx.blobs.exists(snap.sha256) or not 1 <= page <= MAX_PREVIEW_PAGES:
-        return not_found(request, "no such page")
+        return not_found(request, _("no such page"))
     png = pdf_page_png(ctx.blobs.get(snap.sha256), page)
     if png is None:
-        return not_found(request, "this page could not be drawn (not a PDF, no such page, or a broken file)")
+        return not_found(request, _("this page could not be drawn (not a PDF, no such page, or a broken file)"))
     return Response(png, media_type="image/png", headers=ARCHIVED_HEADERS)
 
 
@@ -55,7 +56,7 @@ def screenshot(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
         snap = by_id(session, Snapshot, request.path_params["snapshot_id"])
     if snap is None or not snap.screenshot_sha256 or not ctx.blobs.exists(snap.screenshot_sha256):
-        return not_found(request, "no screenshot for this capture")
+        return not_found(request, _("no screenshot for this capture"))
     return Response(ctx.blobs.get(snap.screenshot_sha256), media_type="image/png", headers=ARCHIVED_HEADERS)
 
 

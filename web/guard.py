@@ -6,6 +6,11 @@ Security, in one place:
 - GET and HEAD only; with a token configured every request must carry it (header or cookie);
 - every answer carries the security headers, errors (a failing handler's 500 too) included, and no
   redirect leaves the site.
+
+Its own plain-text answers (405, 401, 500) are said in the request's language, read the way a page reads it
+(``web.context.request_language``: ``?lang=``, the cookie, Accept-Language) but after the decision and only
+for the words: nothing the request says about its language changes what it is allowed, no cookie is set on
+a refusal, and a header nobody can read is English (``_refusal``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from urllib.parse import urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from web.context import UI_CSP
+import i18n
+from web.context import UI_CSP, request_language
 
 TOKEN_COOKIE = "policy_archive_token"
 log = logging.getLogger("policy_archive.web")
@@ -52,13 +58,14 @@ class Guard:
         send = _with_headers(send)
         request = Request(scope)
         if request.method not in ("GET", "HEAD"):
-            response: Response = PlainTextResponse("read-only: GET and HEAD only", status_code=405,
-                                                   headers={"Allow": "GET, HEAD"})
+            response: Response = _refusal(request, i18n.N_("read-only: GET and HEAD only"), 405,
+                                          {"Allow": "GET, HEAD"})
         else:
             allowed, from_query = self._authorised(request)
             if not allowed:
-                response = PlainTextResponse("a token is required: Authorization: Bearer TOKEN, or ?token=TOKEN once",
-                                             status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                response = _refusal(request, i18n.N_(
+                    "a token is required: Authorization: Bearer TOKEN, or ?token=TOKEN once"), 401,
+                    {"WWW-Authenticate": "Bearer"})
             elif from_query:
                 # Drop the token from the address (history, Referer) once the cookie holds it.
                 rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
@@ -84,8 +91,22 @@ class Guard:
             log.exception("the web UI failed on %s", scope.get("path"))
             if started:
                 raise  # half an answer is out: nothing better to send
-            await PlainTextResponse("internal error: this page could not be built (the server's log says why)",
-                                    status_code=500)(scope, receive, send)
+            await _refusal(Request(scope), i18n.N_(
+                "internal error: this page could not be built (the server's log says why)"), 500)(scope, receive, send)
+
+
+def _refusal(request: Request, message: str, status_code: int, headers: dict | None = None) -> Response:
+    """A plain-text answer of the Guard's own, ``message`` (its English msgid) in the request's language.
+    Reading the language can fail on nothing a client sends (``i18n.negotiate`` reads any header), but an
+    answer that must go out goes out in English rather than not at all."""
+    try:
+        lang = request_language(request)[0]
+        with i18n.using(lang):
+            text = i18n._(message)
+    except Exception:  # the refusal itself must not fail
+        lang, text = i18n.DEFAULT, message
+    return PlainTextResponse(text, status_code=status_code, headers={
+        **(headers or {}), "Content-Language": lang, "Vary": "Accept-Language, Cookie"})
 
 
 _URL_NOISE = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL ...

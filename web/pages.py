@@ -1,4 +1,4 @@
-"""The browsing pages: the campaign matrix, a company, a document and one version."""
+"""The browsing pages: the campaign matrix, a company, a document and one version (with "cite this")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+import i18n
 from archive.blobs import BlobStore
 from archive.history import effective_versions
 from archive.models import Document, Snapshot, Version
@@ -20,9 +21,20 @@ from extraction.filedocs import pdf_page_count
 from reports.changes import recent_changes
 from reports.coverage import LANGUAGES, build_coverage, row_of_document
 from reports.render import sectors
+from reports.render_translations import reason_texts
 from reports.translations import pair_words
-from reports.ways import LANGUAGE_NAMES, describe_reached, variant_label
-from web.context import MAX_PREVIEW_PAGES, WebContext, campaign, html, not_found, when
+from reports.ways import describe_reached, language_names, variant_label
+from web.cite import citation
+from web.context import (
+    MAX_PREVIEW_PAGES,
+    BadParameter,
+    WebContext,
+    campaign,
+    html,
+    naive_moment,
+    not_found,
+    when,
+)
 from web.timeline import timeline
 
 EASY_DEPTH = 2  # RDR "easy to find": one or two clicks from the homepage
@@ -51,6 +63,7 @@ def overview(request: Request, ctx: WebContext) -> Response:
             cells = []
             for doc in company["documents"]:
                 reasons = doc.get("f1a_reasons", [])
+                said = reason_texts(doc)  # in the language of the page
                 for lang in LANGUAGES:
                     entry = doc["languages"].get(lang)
                     required = lang in company["required_languages"]
@@ -65,15 +78,18 @@ def overview(request: Request, ctx: WebContext) -> Response:
                                   "failure": doc["failure"] if state == "unavailable" else None,
                                   "absence": (doc.get("absence") or {}).get(lang),
                                   "variant": variant_label(entry["variant"]) if entry else "",
-                                  "reasons": [r["text"] for r in reasons],
-                                  "short": [r["text"] for r in reasons if entry and r["language"] == lang
-                                            and r["code"] in TRANSLATION_CODES]})
+                                  "captured": naive_moment(entry["captured_at"]) if entry else None,
+                                  "reasons": said,
+                                  "short": [text for r, text in zip(reasons, said, strict=True)
+                                            if entry and r["language"] == lang and r["code"] in TRANSLATION_CODES]})
             rows.append({"sector": sector, "company": company, "cells": cells,
+                         "last_crawled": naive_moment(company["crawl"].get("last_crawled")),
                          "archive": company["public_archive"]["found"],
                          "depth": max(known) if known else None,
                          "easy": bool(known) and max(known) <= EASY_DEPTH and None not in depths})
     return html(request, "overview.html", coverage=coverage, rows=rows, types=types, languages=LANGUAGES,
                 campaign=chosen, since=when_text(since), since_day=since.date().isoformat(),
+                since_text=when_text(since) if i18n.language() == "en" else i18n.when(since),
                 changed=len(changed), attention=attention, attention_runs=ATTENTION_RUNS)
 
 
@@ -81,7 +97,7 @@ def company(request: Request, ctx: WebContext) -> Response:
     cid = request.path_params["company_id"]
     known = {c.id: c for c in ctx.cfg.companies}
     if cid not in known:
-        return not_found(request, "no such company in the configuration")
+        return not_found(request, i18n._("no such company in the configuration"))
     with ctx.session() as session:
         documents = list_documents(session, cid)
         failures = session.execute(
@@ -113,7 +129,7 @@ def document(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
         doc = by_id(session, Document, request.path_params["document_id"])
         if doc is None:
-            return not_found(request, "no such document")
+            return not_found(request, i18n._("no such document"))
         versions = document_versions(session, doc.id)
         effective = {v.id for v in effective_versions(session, doc.id)}
         snapshots = document_snapshots(session, doc.id)
@@ -131,7 +147,7 @@ def document(request: Request, ctx: WebContext) -> Response:
     return html(request, "document.html", doc=doc, versions=versions, effective=effective, snapshots=snapshots,
                 failures=failures, languages=languages, chart=chart, neighbours=neighbours,
                 variants=variants, variant=variant_label(doc.variant), reached=reached,
-                in_full=in_full, names=LANGUAGE_NAMES,
+                in_full=in_full, names=language_names(),
                 company=next((c for c in ctx.cfg.companies if c.id == doc.company_id), None))
 
 
@@ -152,13 +168,13 @@ def _in_full(row: dict | None, document_id: int) -> dict | None:
             "this": this, "other": other, "pair": pair, "words": pair_words(pair),
             "other_document": pair["documents"][other],
             "diff": f"/diff?a={pair['versions'][this]}&b={pair['versions'][other]}&translation=1",
-            "lacking": [(lang, pair["missing"][lang]["clauses"], f"{pair['missing'][lang]['share']:.0%}")
+            "lacking": [(lang, pair["missing"][lang]["clauses"], i18n.percent(pair["missing"][lang]["share"]))
                         for lang in (this, other) if pair["missing"][lang]["clauses"]],
             "editions": [(kind, stated) for kind, stated in pair["editions"].items() if stated["differ"]],
         })
     if not pairs and not row["f1a_reasons"]:
         return None
-    return {"type": row["type"], "f1a": row["f1a"], "reasons": [r["text"] for r in row["f1a_reasons"]],
+    return {"type": row["type"], "f1a": row["f1a"], "reasons": reason_texts(row),
             "pairs": pairs}
 
 
@@ -166,7 +182,7 @@ def version(request: Request, ctx: WebContext) -> Response:
     with ctx.session() as session:
         v = by_id(session, Version, request.path_params["version_id"])
         if v is None:
-            return not_found(request, "no such version")
+            return not_found(request, i18n._("no such version"))
         doc = session.get(Document, v.document_id)
         snap = session.get(Snapshot, v.snapshot_id)
         server = session.get(Snapshot, snap.parent_id) if snap is not None and snap.parent_id else None
@@ -182,10 +198,29 @@ def version(request: Request, ctx: WebContext) -> Response:
     pdf = bool(snap and snap.sha256 and ctx.blobs.exists(snap.sha256) and
            sniff_kind(ctx.blobs.get(snap.sha256), snap.content_type) == "pdf")
     pages = _page_count(snap.sha256, ctx.blobs) if pdf else 0
+    paragraphs = v.text.split("\n")
+    clause = _clause(request, paragraphs)
+    company = next((c.name for c in ctx.cfg.companies if c.id == doc.company_id), doc.company_id)
+    cited = citation(company=company, doc=doc, version=v, snap=snap, base_url=request.app.state.base_url,
+                     clause=clause, clause_text=paragraphs[clause - 1].strip() if clause else "")
     return html(request, "version.html", v=v, doc=doc, snap=snap, server=server, previous=previous,
                 translations=translations, reached=describe_reached(snap.variant, snap.reached) if snap else "",
                 variant=variant_label(doc.variant), pdf=pdf, pdf_pages=min(pages or 0, MAX_PREVIEW_PAGES),
-                pdf_more=(pages or 0) > MAX_PREVIEW_PAGES, paragraphs=v.text.split("\n"))
+                pdf_more=(pages or 0) > MAX_PREVIEW_PAGES, paragraphs=paragraphs, clause=clause, citation=cited)
+
+
+def _clause(request: Request, paragraphs: list[str]) -> int | None:
+    """``?clause=N``: the N-th paragraph of the version's text (from 1), which the citation quotes;
+    BadParameter (a 400 page saying why) for anything but the number of a non-empty paragraph."""
+    text = request.query_params.get("clause", "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= len(paragraphs) \
+            or not paragraphs[int(text) - 1].strip():
+        raise BadParameter(i18n._("clause: {value} is not a paragraph of this version (1 to {count})").format(
+            value=text[:20], count=len(paragraphs)))
+    return int(text)
+
 
 
 @lru_cache(maxsize=512)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import i18n
+from i18n import _
 from reports.translations import lag_words
+from reports.words import failure_label, outcome_label
 
 WIDTH, HEIGHT, PAD = 640, 56, 14
 LANE, BAR = 10, 6  # a lag bar's lane height and its thickness
@@ -64,10 +67,13 @@ def timeline(versions, snapshots, lags: list[dict] = ()) -> dict:
     start, end = min(moments), max(moments)
     span = (end - start).total_seconds()
     marks = [Mark(_x(s.fetched_at, start, span), "failed" if s.outcome == "failed" else "capture",
-                  f"{s.fetched_at:%Y-%m-%d %H:%M} capture {s.id}: {s.failure or s.outcome}", None)
+                  _("{when} capture {id}: {what}").format(when=i18n.when(s.fetched_at), id=s.id,
+                                                          what=failure_label(s.failure) or outcome_label(s.outcome)),
+                  None)
              for s in snapshots]
     marks += [Mark(_x(v.captured_at, start, span), "technical" if v.technical else "version",
-                   f"{v.captured_at:%Y-%m-%d %H:%M} version {v.id}" + (" (re-extraction)" if v.technical else ""),
+                   _("{when} version {id}").format(when=i18n.when(v.captured_at), id=v.id)
+                   + (" " + _("(re-extraction)") if v.technical else ""),
                    f"/version/{v.id}") for v in versions]
     bars = []
     for lane, lag in enumerate(lags):

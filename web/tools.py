@@ -1,4 +1,8 @@
-"""Diffs, search, report downloads and Atom feeds."""
+"""Diffs, search, report downloads and Atom feeds.
+
+Report downloads come in the page's language (md, html, xlsx; json and csv always in English: their keys
+and values are what scripts read). Feeds are said like pages (``?lang=``, the cookie, Accept-Language): a
+feed reader that sends none of them gets English."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from archive.models import Document, Version
 from archive.queries import by_id
 from archive.search import search as search_versions
 from diffing import align_translations, diff, render
+from i18n import _
 from reports.changes import build_changes, recent_changes
 from reports.coverage import build_coverage
 from reports.render import FORMATS as COVERAGE_FORMATS
@@ -34,14 +39,14 @@ def diff_page(request: Request, ctx: WebContext) -> Response:
     translation = request.query_params.get("translation") == "1"
     layout = "side" if translation or request.query_params.get("layout") == "side" else "inline"
     if a is None or b is None:
-        return html(request, "error.html", status_code=422, message="give two version ids: /diff?a=ID&b=ID")
+        return html(request, "error.html", status_code=422, message=_("give two version ids: /diff?a=ID&b=ID"))
     with ctx.session() as session:
         old, new = by_id(session, Version, a), by_id(session, Version, b)
         if old is None or new is None:
-            return not_found(request, "no such version")
+            return not_found(request, _("no such version"))
         docs = {d.id: d for d in (session.get(Document, old.document_id), session.get(Document, new.document_id))}
-    labels = (f"version {old.id} ({old.captured_at:%Y-%m-%d}, {old.language or 'und'})",
-              f"version {new.id} ({new.captured_at:%Y-%m-%d}, {new.language or 'und'})")
+    labels = tuple(_("version {id} ({day}, {language})").format(id=v.id, day=f"{v.captured_at:%Y-%m-%d}",
+                                                                language=v.language or "und") for v in (old, new))
     if translation:
         result = align_translations(old.text, new.text, old.language or "a", new.language or "b")
     else:
@@ -68,7 +73,7 @@ def _download(body: bytes, fmt: str, name: str) -> Response:
 def coverage_report(request: Request, ctx: WebContext) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in COVERAGE_FORMATS:
-        return not_found(request, f"coverage comes as {', '.join(COVERAGE_FORMATS)}")
+        return not_found(request, _("coverage comes as {formats}").format(formats=", ".join(COVERAGE_FORMATS)))
     with ctx.session() as session:
         data = build_coverage(session, ctx.cfg, campaign(ctx, request.query_params.get("campaign")))
     return _download(render_coverage(data, fmt), fmt, "coverage")
@@ -77,7 +82,7 @@ def coverage_report(request: Request, ctx: WebContext) -> Response:
 def changes_report(request: Request, ctx: WebContext) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in CHANGES_FORMATS:
-        return not_found(request, f"changes come as {', '.join(CHANGES_FORMATS)}")
+        return not_found(request, _("changes come as {formats}").format(formats=", ".join(CHANGES_FORMATS)))
     # As `report changes --since/--until`: "until the 31st" includes the 31st.
     since, until = when(request, "since"), when(request, "until", end=True)
     with ctx.session() as session:
@@ -95,7 +100,8 @@ def _feed(request: Request, ctx: WebContext, company: str | None) -> Response:
     # The address the UI was started on, never the request's Host header: a client (or a proxy) that
     # sends another Host must not plant its own links in a feed that others read.
     base = request.app.state.base_url
-    title = f"Policy changes: {names.get(company, company)}" if company else "Policy changes"
+    title = _("Policy changes: {company}").format(company=names.get(company, company)) if company else _(
+        "Policy changes")
     return Response(atom(changes, base, request.url.path, title, names), media_type="application/atom+xml")
 
 
@@ -106,7 +112,7 @@ def feed(request: Request, ctx: WebContext) -> Response:
 def company_feed(request: Request, ctx: WebContext) -> Response:
     cid = request.path_params["company_id"]
     if cid not in {c.id for c in ctx.cfg.companies}:
-        return not_found(request, "no such company in the configuration")
+        return not_found(request, _("no such company in the configuration"))
     return _feed(request, ctx, cid)
 
 
