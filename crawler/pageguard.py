@@ -87,6 +87,9 @@ class PageGuard:
         # each page reports to.
         self.contexts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.renderings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # The request each page renders now, and the pages already given their routes and listeners.
+        self.requests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.pages: weakref.WeakSet = weakref.WeakSet()
 
     async def refusal(self, url: str) -> str | None:
         parts = urlsplit(url)
@@ -116,9 +119,15 @@ class PageGuard:
         return bool(reason)
 
     async def route(self, route) -> None:
-        """For ``page.route``: refused requests are aborted, the rest go on to scrapy-playwright's handler."""
-        if not await self._refused(route):
+        """For ``page.route``: refused requests are aborted; navigations go on to scrapy-playwright's handler
+        (which puts Scrapy's headers on them), the page's own requests straight to the network: that handler
+        would only copy their headers back (a round trip to the browser for each)."""
+        if await self._refused(route):
+            return
+        if route.request.is_navigation_request():
             await route.fallback()
+        else:
+            await route.continue_()
 
     async def context_route(self, route) -> None:
         """For the context: pop-ups and any page scrapy-playwright did not open (no route of its own)."""
@@ -145,6 +154,11 @@ class PageGuard:
         await context.route_web_socket(lambda _url: True, self.web_socket)
 
 
+def _document_url(url: str) -> str:
+    """``url`` without its fragment: a response's URL never has one, the frame's may."""
+    return url.split("#", 1)[0]
+
+
 def _page_of(request):
     try:
         return request.frame.page
@@ -153,23 +167,46 @@ def _page_of(request):
 
 
 async def init_page(page, request) -> None:
-    """scrapy-playwright's page-init callback: guard every request, remember the server's bytes."""
-    rendering = request.meta["render"]  # crawler.render.Rendering
+    """scrapy-playwright's page-init callback: guard every request, remember the server's bytes.
+
+    Safe on a page handed over again (``meta["playwright_page"]``): the page's listeners are installed once and
+    report to the page's current rendering; its route is installed again each time, after the handler
+    scrapy-playwright has just re-installed, so the guard is always asked first."""
     guard: PageGuard = request.meta["page_guard"]
-    guard.renderings[page] = rendering
+    guard.renderings[page] = request.meta["render"]  # crawler.render.Rendering
+    guard.requests[page] = request
+    if page in guard.pages:
+        await page.unroute("**/*", guard.route)
+        await page.route("**/*", guard.route)
+        return
+    guard.pages.add(page)
     await guard.guard_context(page.context)
+    # The main frame's navigation responses; the one whose document the frame shows becomes
+    # meta["navigation_response"] when that document commits (``framenavigated``), so the status, headers and
+    # bytes kept always belong to the DOM being judged and captured: after a challenge's reload, the reloaded
+    # page's (not the challenge's); never a response whose navigation did not commit (a 204, a download).
+    answered: list = []
 
     def on_response(response) -> None:
-        if response.request.is_navigation_request() and response.frame == page.main_frame:
-            request.meta["navigation_response"] = response
+        current = guard.requests.get(page)
+        if current is not None and response.request.is_navigation_request() and response.frame == page.main_frame:
+            answered[:] = [response]
+            current.meta.setdefault("navigation_response", response)  # until a document commits
+
+    def on_navigated(frame) -> None:
+        current = guard.requests.get(page)
+        if (current is not None and frame == page.main_frame and answered
+                and _document_url(answered[0].url) == _document_url(frame.url)):
+            current.meta["navigation_response"] = answered.pop()
 
     def on_popup(popup) -> None:
         # A pop-up is not what we render: its requests are refused or sent by the context's route,
         # recorded as this page's, and it is closed at once.
-        guard.renderings[popup] = rendering
+        guard.renderings[popup] = guard.renderings.get(page)
         asyncio.ensure_future(popup.close())
 
     await page.route("**/*", guard.route)
     await page.route_web_socket(lambda _url: True, lambda ws: guard.web_socket(ws, page))
     page.on("response", on_response)
+    page.on("framenavigated", on_navigated)
     page.on("popup", on_popup)

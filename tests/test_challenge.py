@@ -177,3 +177,25 @@ def test_with_render_never_a_challenge_is_a_challenge_failure_not_a_page(archive
     # The 503 interstitial was not waited for and asked again as transient trouble.
     assert len([r for r in site.requests if r.path == "/cookies"]) == 1
     assert "vendor not recognised" in failures["offer"]  # the 200 one: not soft_404, not a version
+
+
+@pytest.mark.parametrize("delay_ms", [0, 50])
+def test_a_challenge_that_clears_before_the_browser_is_first_asked_is_the_page(archive, delay_ms):
+    """On a busy machine the interstitial may have reloaded into the page before the render middleware first
+    looks (issue 15): the capture is judged on the reloaded page's answer, not on the first navigation's 403."""
+    from crawler.demo.server import FixtureServer
+
+    clears = CLEARS.replace("800", str(delay_ms))
+    site = ChallengeSite({"/privacy": (challenge_page("cloudflare.html", clears), 403,
+                                       {"cf-mitigated": "challenge", "server": "cloudflare"})},
+                         routes={"/": Route(body=home_page({"/privacy": "Политика конфиденциальности"})),
+                                 "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES))})
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], render_wait=1)
+        result = archive.crawl(timeout=240)
+    (doc,) = archive.rows(Document)
+    assert doc.status == "available", (doc.last_failure, result.err[-2000:])
+    rendered = archive.rows(Snapshot, Snapshot.kind == "rendered", Snapshot.document_id == doc.id)
+    assert [(s.render_reason, s.status_code, s.outcome) for s in rendered] == [("challenge", 200, "new")]
+    server_snap = archive.rows(Snapshot, Snapshot.kind == "server", Snapshot.document_id == doc.id)
+    assert [s.status_code for s in server_snap] == [200]  # the reloaded page's own answer, not the challenge's
