@@ -9,9 +9,10 @@ demo: setup
 
 test:
 	@bash scripts/setup.sh test
-	.venv/bin/python -m pytest -q --durations=15
+	# one test process per CPU core (pytest-xdist), each taking whole test files
+	.venv/bin/python -m pytest -q -n auto --dist loadfile --durations=15
 	# the same suite again on a throwaway PostgreSQL server (tests/pg.py)
-	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q --durations=15
+	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q -n auto --dist loadfile --durations=15
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
