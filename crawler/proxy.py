@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import _BindAddressAgent, _ScrapyAgent
+from scrapy.exceptions import DownloadTimeoutError
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_playwright.handler import _SCRAPY_ASYNC_API, ScrapyPlaywrightDownloadHandler
@@ -232,7 +233,14 @@ class DownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     Playwright starts with the first page that needs a browser, not with the engine: scrapy-playwright
     would start its driver (a node process of ~120 MB) at once, one per scheme's handler, for a crawl of
-    static pages that never renders one."""
+    static pages that never renders one.
+
+    A browser download gets one hard bound (``BROWSER_SLACK_S`` beyond the navigation timeout): after the
+    navigation, scrapy-playwright awaits Playwright calls that have no timeout of their own, and Chromium can
+    leave one waiting for ever (``response.all_headers()`` when a page reloads at once and the headers' event
+    never comes): that page fails as a timeout, the run goes on (the render middleware closes its page)."""
+
+    BROWSER_SLACK_S = 30
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -240,6 +248,7 @@ class DownloadHandler(ScrapyPlaywrightDownloadHandler):
         crawler.signals.disconnect(launch, signals.engine_started)
         self._launched = False
         self._launching = asyncio.Lock()
+        self._browser_bound = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180) + self.BROWSER_SLACK_S
 
     async def _launch_once(self) -> None:
         async with self._launching:
@@ -248,8 +257,14 @@ class DownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._launched = True
 
     async def download_request(self, request):
-        if request.meta.get("playwright") and not self._launched:
-            await self._launch_once()
+        if request.meta.get("playwright"):
+            if not self._launched:
+                await self._launch_once()
+            try:
+                return await asyncio.wait_for(super().download_request(request), self._browser_bound)
+            except TimeoutError:
+                raise DownloadTimeoutError(f"the browser did not hand the page over within "
+                                           f"{self._browser_bound:.0f} s") from None
         proxy = request.meta.get(PROXY)
         if proxy and is_socks(proxy) and not request.meta.get("playwright"):
             agent = _SocksScrapyAgent(

@@ -258,8 +258,15 @@ class RenderMiddleware:
 
     async def process_exception(self, request, exception):
         page = request.meta.pop("playwright_page", None)
-        if page is not None and not page.is_closed():
-            await page.close()  # scrapy-playwright leaves pages it handed to us open on failure
+        # scrapy-playwright leaves pages it handed to us open on failure; a download cut short by its bound
+        # (crawler.proxy) never handed its page over: the guard knows which page rendered this request.
+        pages = {page} if page is not None else {p for p, r in list(self.guard.requests.items()) if r is request}
+        for open_page in pages:
+            if not open_page.is_closed():
+                try:
+                    await asyncio.wait_for(open_page.close(), 10)
+                except Exception as exc:  # a browser that stopped answering is restarted by scrapy-playwright
+                    log.warning("could not close a failed rendering's page: %s", exc)
         # A server that resets plain clients may still serve a browser.
         name = type(exception).__name__
         if ("render" not in request.meta and self._policy(request) == "auto"
