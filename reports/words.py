@@ -47,28 +47,21 @@ def _say(table: dict[str, str], code) -> str:
     return _(table[code])
 
 
-def type_label(code: str | None) -> str:
-    return _say(TYPES, code)
+def _labeller(table: dict[str, str], what: str):
+    """The label function of one table: a code of ``what`` in the language of the moment."""
+    def label(code: str | None) -> str:
+        return _say(table, code)
+
+    label.__doc__ = f"A {what} code in words (English: the code itself)."
+    return label
 
 
-def verdict_label(code: str | None) -> str:
-    return _say(VERDICTS, code)
-
-
-def status_label(code: str | None) -> str:
-    return _say(STATUSES, code)
-
-
-def state_label(code: str | None) -> str:
-    return _say(STATES, code)
-
-
-def kind_label(code: str | None) -> str:
-    return _say(CHANGE_KINDS, code)
-
-
-def outcome_label(code: str | None) -> str:
-    return _say(OUTCOMES, code)
+type_label = _labeller(TYPES, "document type")
+verdict_label = _labeller(VERDICTS, "F1a verdict")
+status_label = _labeller(STATUSES, "document status")
+state_label = _labeller(STATES, "matrix state")
+kind_label = _labeller(CHANGE_KINDS, "change kind")
+outcome_label = _labeller(OUTCOMES, "capture outcome")
 
 
 def failure_label(code: str | None) -> str:
