@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import time
@@ -65,7 +66,8 @@ class ArchivePipeline:
         self.progress = progress
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         count = (os.cpu_count() or 1) if workers is None else workers
-        self.readers: Executor | None = _readers(count) if count > 0 else None
+        self._reader_count = count
+        self.readers: Executor | None = None  # started with the first reading (_prepare)
         self._previous: asyncio.Future | None = None  # the last capture's recording: the next waits for it
         self._waiting = 0  # captures handed over and not yet recorded
 
@@ -73,7 +75,7 @@ class ArchivePipeline:
         """Run ``function(*args)`` in a reader process when the recorder is behind (its future), else None.
         Called from the recorder thread (``Recorder.offload``)."""
         if self.readers is None or self._waiting < BACKLOG:
-            return None
+            return None  # (the first reading starts the readers, from the reactor's thread: _prepare)
         return self.readers.submit(function, *args)
 
     @classmethod
@@ -86,11 +88,13 @@ class ArchivePipeline:
 
     def _prepare(self, item: Capture) -> asyncio.Future | None:
         """Start reading ``item`` in a worker process when the recorder would read it."""
-        if self.readers is None or self._waiting < BACKLOG:
+        if self._reader_count <= 0 or self._waiting < BACKLOG:
             return None  # the recorder keeps up: a small crawl never starts the reader processes
         last = self.recorder.last.get((item.final_url, item.kind, item.variant))
         if not wanted(item, last.sha256 if last else None):
             return None
+        if self.readers is None:
+            self.readers = _readers(self._reader_count)
         return asyncio.get_running_loop().run_in_executor(
             self.readers, prepare, item.body, item.headers.get("content-type"), item.final_url,
             self.recorder.soft_404_phrases)
@@ -156,5 +160,9 @@ def _readers(count: int) -> ProcessPoolExecutor:
     crawl itself, whose reactor and browser threads a fork would copy mid-flight. A reader reads a PDF in a
     fork of itself (``start_reader``), not in a fresh interpreter."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.prepared", "archive.changelog", "pypdf", "docx"])
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_reader)
+    context.set_forkserver_preload(["crawler.reader_server", "archive.prepared", "archive.changelog", "pypdf", "docx"])
+    # Started here, from the reactor's thread, which lives as long as the crawl: the server dies with the crawl
+    # (crawler.reader_server), and each reader with the server it was forked from (start_reader).
+    multiprocessing.forkserver.ensure_running()
+    server = getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None)  # (CPython keeps it there)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_reader, initargs=(server,))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
+import time
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -128,3 +130,62 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_error_and_damages_nothing(arch
         assert again.code == 0, again.out + again.err
         assert f"new versions: {N_DOCS}" in again.out
         _assert_consistent(archive)
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The processes below ``pid`` (children, theirs, ...), by pid: their command lines."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = {}, {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
+        for child in frontier:
+            found[child] = _cmdline(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int, cmdline: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z" and _cmdline(pid) == cmdline  # (a zombie is dead; a reused pid is another process)
+
+
+def test_a_killed_crawl_takes_its_reader_processes_with_it(archive):
+    """Readers hold each other's task queue open, so after a SIGKILL of the crawl none would ever see the end
+    of its input: they and their fork server must die with the crawl, not idle for ever."""
+    site = _site(slow=True)
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], concurrent_per_host=8, workers=2)
+        site.tripwires[f"/docs/{N_DOCS - 1}"] = threading.Event()
+        proc = _start_crawl(archive)
+        try:
+            assert site.tripwires[f"/docs/{N_DOCS - 1}"].wait(60), "the crawl never reached its last document"
+            readers: dict[int, str] = {}
+            for _ in range(100):  # the documents before the hanging one queue up for the recorder: readers start
+                readers = {p: c for p, c in _descendants(proc.pid).items() if "forkserver" in c}
+                if len(readers) >= 2:  # the server and at least one reader
+                    break
+                time.sleep(0.1)
+            assert len(readers) >= 2, f"no reader processes started: {_descendants(proc.pid)}"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+        for _ in range(100):
+            if not any(_alive(p, c) for p, c in readers.items()):
+                break
+            time.sleep(0.1)
+        assert not [p for p, c in readers.items() if _alive(p, c)], "reader processes outlived the killed crawl"
