@@ -145,7 +145,9 @@ def _header_dict(headers) -> dict[str, str]:
 
 def response_challenge(response) -> Challenge | None:
     """The anti-bot interstitial a plain Scrapy response is, if it is one (extraction.challenge)."""
-    return detect_challenge(response.status, _header_dict(response.headers), response.body)
+    # The spider reads an HTML page through Scrapy's selector: the check reads the same parse.
+    parsed = (lambda: response.selector.root) if isinstance(response, HtmlResponse) else None
+    return detect_challenge(response.status, _header_dict(response.headers), response.body, parsed)
 
 
 class _Navigating(Exception):

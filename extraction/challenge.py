@@ -18,8 +18,9 @@ The vendors' signatures are data below.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -112,10 +113,13 @@ class Challenge:
 UNKNOWN = "unknown vendor"
 
 
-def detect_challenge(status: int | None, headers: Mapping[str, str], body: bytes | str) -> Challenge | None:
+def detect_challenge(status: int | None, headers: Mapping[str, str], body: bytes | str,
+                     parsed: Callable[[], Any] | None = None) -> Challenge | None:
     """The anti-bot challenge this response is, or None for an ordinary page (or error page).
 
-    ``headers``: lower-case names; several values of one header joined (``set-cookie`` too)."""
+    ``headers``: lower-case names; several values of one header joined (``set-cookie`` too). ``parsed``:
+    gives the body's lxml HTML tree when someone parses it anyway (the spider does: Scrapy's selector),
+    so that the page is parsed once; it is read, never changed."""
     headers = {k.lower(): v for k, v in headers.items()}
     for vendor in _SERVICES:
         for name, pattern in vendor.decisive:
@@ -124,7 +128,7 @@ def detect_challenge(status: int | None, headers: Mapping[str, str], body: bytes
     raw = body if isinstance(body, str) else body[:300_000].decode("utf-8", "replace")
     if (status is not None and 300 <= status < 400) or not _looks_like_html(raw):
         return None
-    title, text = _title_and_text(raw)
+    title, text = _title_and_text(raw) if parsed is None else _tree_title_and_text(parsed())
     if text is None or len(text) > MAX_CHALLENGE_TEXT:
         return None
     lowered = raw.lower()
@@ -160,6 +164,19 @@ def _title_and_text(raw: str) -> tuple[str, str | None]:
     for bad in root.xpath("//script|//style|//noscript|//template|//title"):
         bad.drop_tree()
     return title, " ".join(root.text_content().split())
+
+
+# The text a reader sees: every text node but those inside these (a tail after one of them is seen).
+_SEEN_TEXT = "//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template " \
+             "or ancestor::title)]"
+
+
+def _tree_title_and_text(root) -> tuple[str, str | None]:
+    """``_title_and_text`` of a tree already parsed, without changing it."""
+    if root is None:
+        return "", None
+    title = " ".join(" ".join(root.xpath("//title//text()")).split())
+    return title, " ".join("".join(root.xpath(_SEEN_TEXT)).split())
 
 
 def _named_vendor(headers: Mapping[str, str]) -> str | None:

@@ -50,6 +50,31 @@ def test_each_vendors_interstitial_is_recognised_and_named(name, status, headers
     assert vendor.split()[0] in found.describe() or vendor == "unknown vendor"
 
 
+@pytest.mark.parametrize(("name", "status", "headers", "vendor"), SAMPLES, ids=[s[0] for s in SAMPLES])
+def test_the_crawl_judges_a_response_on_the_spiders_parse_as_on_its_bytes(name, status, headers, vendor):
+    """The crawl's check reads Scrapy's parse of the page (made once, for the spider too): the same
+    verdicts and the same seen text as the detector's own parse, on challenges and on ordinary pages."""
+    from scrapy.http import Headers, HtmlResponse
+
+    from crawler.render import response_challenge
+    from extraction.challenge import _title_and_text, _tree_title_and_text
+
+    policy = policy_page("Политика <b>конфиденциальности</b>", CAPTCHA_CLAUSES)
+    short = ("<html><head><title>Вход</title><style>p{}</style></head><body><p>Введите <b>код</b> с картинки"
+             "<script>var x = '<p>captcha</p>';</script> и нажмите «Далее».<noscript>JS!</noscript> "
+             "<template><p>captcha</p></template>&amp; капча</p></body></html>")
+    for body in (challenge_page(name, NEVER_CLEARS), policy, short):
+        response = HtmlResponse(url="http://bank.kz/", status=status, headers=Headers(headers), body=body.encode(),
+                                encoding="utf-8")
+        expected = detect_challenge(status, headers, body.encode())
+        found = response_challenge(response)
+        assert (found and (found.vendor, found.kind, found.evidence)) == (
+            expected and (expected.vendor, expected.kind, expected.evidence)), name
+        assert _tree_title_and_text(response.selector.root) == _title_and_text(body)
+        # The spider's parse is left as it was: nothing dropped from it.
+        assert len(response.selector.xpath("//script")) == body.count("<script")
+
+
 def test_a_decisive_header_is_enough_even_on_a_page_of_text():
     page = policy_page("Политика конфиденциальности", RU_CLAUSES).encode()
     assert detect_challenge(403, {"cf-mitigated": "challenge"}, page).vendor == "Cloudflare"
