@@ -171,12 +171,31 @@ _SEEN_TEXT = "//text()[not(ancestor::script or ancestor::style or ancestor::nosc
              "or ancestor::title)]"
 
 
+_HIDDEN = ("script", "style", "noscript", "template", "title")
+
+
 def _tree_title_and_text(root) -> tuple[str, str | None]:
-    """``_title_and_text`` of a tree already parsed, without changing it."""
+    """``_title_and_text`` of a tree already parsed, without changing it; the text None when it is surely
+    longer than an interstitial's: the page's characters other than white space are more than
+    MAX_CHALLENGE_TEXT plus every character inside its hidden elements (nested ones counted twice: never
+    less than they hold). On a policy page that is known within its first few thousand characters."""
     if root is None:
         return "", None
     title = " ".join(" ".join(root.xpath("//title//text()")).split())
+    hidden = sum(len(el.xpath("string()")) for el in root.iter(*_HIDDEN))
+    if _solid_over(root.xpath("string()"), MAX_CHALLENGE_TEXT + hidden):
+        return title, None
     return title, " ".join("".join(root.xpath(_SEEN_TEXT)).split())
+
+
+def _solid_over(text: str, limit: int, chunk: int = 4096) -> bool:
+    """Whether ``text`` has more than ``limit`` characters other than white space (read a chunk at a time)."""
+    solid = 0
+    for start in range(0, len(text), chunk):
+        solid += len("".join(text[start:start + chunk].split()))
+        if solid > limit:
+            return True
+    return False
 
 
 def _named_vendor(headers: Mapping[str, str]) -> str | None:
