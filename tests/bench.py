@@ -224,7 +224,7 @@ def main() -> None:
     print(f"\n{docs} documents of ~{args.kb} KB on {args.hosts} hosts, {docs // PDF_EVERY} of them PDFs "
           f"(+{2 * args.hosts} homepages and hubs); {os.cpu_count()} CPU cores\n")
     print(f"{'readers':>7}  {'crawl':<26}{'seconds':>9}{'docs/s':>9}{'new versions':>14}{'bytes stored':>15}"
-          f"{'read ahead':>12}{'crawl RSS MB':>14}{'tree MB':>9}")
+          f"{'read ahead':>12}{'CPU s':>8}{'crawl RSS MB':>14}{'tree MB':>9}")
     for workers, rows in results.items():
         for label, r, _ in rows:
             print(f"{workers:>7}  {label:<26}{r['seconds']:>9.2f}{docs / r['seconds']:>9.1f}{r['new_versions']:>14}"
