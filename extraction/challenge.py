@@ -166,12 +166,10 @@ def _title_and_text(raw: str) -> tuple[str, str | None]:
     return title, " ".join(root.text_content().split())
 
 
-# The text a reader sees: every text node but those inside these (a tail after one of them is seen).
-_SEEN_TEXT = "//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template " \
-             "or ancestor::title)]"
-
-
+# Elements whose text a reader never sees (what _title_and_text drops), and the text a reader sees: every
+# text node but those inside them (a tail after one of them is seen).
 _HIDDEN = ("script", "style", "noscript", "template", "title")
+_SEEN_TEXT = "//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _HIDDEN) + ")]"
 
 
 def _tree_title_and_text(root) -> tuple[str, str | None]:
