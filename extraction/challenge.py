@@ -155,21 +155,21 @@ def _looks_like_html(raw: str) -> bool:
                              "<!--"))
 
 
+# Elements whose text a reader never sees (dropped by _title_and_text), and the text a reader sees: every
+# text node but those inside them (a tail after one of them is seen).
+_HIDDEN = ("script", "style", "noscript", "template", "title")
+_SEEN_TEXT = "//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _HIDDEN) + ")]"
+
+
 def _title_and_text(raw: str) -> tuple[str, str | None]:
     try:
         root = lxml_html.document_fromstring(raw)
     except (ValueError, lxml_html.etree.ParserError):
         return "", None
     title = " ".join(" ".join(root.xpath("//title//text()")).split())
-    for bad in root.xpath("//script|//style|//noscript|//template|//title"):
+    for bad in root.xpath("|".join(f"//{tag}" for tag in _HIDDEN)):
         bad.drop_tree()
     return title, " ".join(root.text_content().split())
-
-
-# Elements whose text a reader never sees (what _title_and_text drops), and the text a reader sees: every
-# text node but those inside them (a tail after one of them is seen).
-_HIDDEN = ("script", "style", "noscript", "template", "title")
-_SEEN_TEXT = "//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _HIDDEN) + ")]"
 
 
 def _tree_title_and_text(root) -> tuple[str, str | None]:
