@@ -181,6 +181,22 @@ async def _restore(page, url: str, cookies: list[dict], wait_ms: int) -> None:
     await page.evaluate(HOLD_WINDOWS)
 
 
+async def page_content(page) -> str:
+    """The page's DOM as HTML. Playwright refuses while a document replaces another (a script's reload,
+    a challenge that clears late): wait for the next document and read that one. Callers bound the wait."""
+    while True:
+        try:
+            return await page.content()
+        except Exception as exc:
+            if "navigating" not in str(exc):
+                raise
+        try:
+            await page.wait_for_load_state("domcontentloaded")
+        except Exception:
+            pass  # still navigating, or closed: the next read answers or raises
+        await asyncio.sleep(0.05)
+
+
 async def _screenshot(page) -> bytes | None:
     try:
         return await page.screenshot(type="png", timeout=5000)
@@ -338,5 +354,5 @@ async def _try(page, url: str, toggle: Candidate | None, target: Candidate, lang
         await page.reload(wait_until="domcontentloaded", timeout=wait_ms)
         await _settle(page, acting, 0, settle_s)
     after = await page.evaluate(BODY_TEXT)
-    kept = {"dom": (await page.content()).encode("utf-8"), "screenshot": await _screenshot(page)}
+    kept = {"dom": (await page_content(page)).encode("utf-8"), "screenshot": await _screenshot(page)}
     return {**result, "result": IN_PLACE if after != text else NOTHING, **kept}

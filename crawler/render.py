@@ -39,7 +39,7 @@ from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
-from crawler.acting import Acting, act
+from crawler.acting import Acting, act, page_content
 from crawler.pageguard import PageGuard
 from extraction.challenge import Challenge, detect_challenge
 from spiders.scripted import ACT
@@ -340,6 +340,15 @@ class RenderMiddleware:
             await page.wait_for_load_state("networkidle", timeout=min(self.wait_ms, 2000))
         except Exception:
             rendering.notes.append("the network did not settle; captured as it was")
+        if request.meta.get("role") == "document" and not request.meta.get(ACT):
+            try:
+                rendering.screenshot = await _screenshot(page)
+            except Exception as exc:
+                rendering.notes.append(f"no screenshot: {exc}")
+        # The DOM first, then the answer it came from: a reload under way is waited out by the read, and
+        # the navigation recorded by then is that of the document read.
+        dom = (await page_content(page)).encode("utf-8")
+        url = page.url
         nav = request.meta.pop("navigation_response", None)
         if nav is not None:
             rendering.original_url = nav.url
@@ -349,12 +358,7 @@ class RenderMiddleware:
                 rendering.original_body = await nav.body()
             except Exception as exc:
                 rendering.notes.append(f"the server's bytes were not available: {exc}")
-        if request.meta.get("role") == "document" and not request.meta.get(ACT):
-            try:
-                rendering.screenshot = await _screenshot(page)
-            except Exception as exc:
-                rendering.notes.append(f"no screenshot: {exc}")
-        return challenge, page.url, (await page.content()).encode("utf-8")
+        return challenge, url, dom
 
     async def _challenge(self, request, page) -> Challenge | None:
         """The challenge the page shows now, judged on its DOM and the answer that DOM came from.

@@ -210,3 +210,38 @@ def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
     rendered = archive.rows(Snapshot, Snapshot.kind == "rendered", Snapshot.variant == "")  # not the kk probe
     assert [s.outcome for s in rendered] in (["new", "unchanged"], ["new", "new"])
     assert len(archive.rows(Version)) == 1
+
+
+def test_the_dom_is_read_while_a_script_keeps_reloading_the_page():
+    """Playwright refuses ``page.content()`` while one document replaces another ("the page is navigating"),
+    which a challenge clearing late did to a capture (a CI run): the renderer's read waits for the next
+    document instead. A big page reloading itself at random moments, read 40 times in a row: every read
+    answers (plain ``page.content()`` failed ~1 read in 5 here), and the last is the settled page."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.acting import page_content
+    from crawler.settings import CHROMIUM_ARGS
+
+    words = "".join(f"<div><span>слово {i}</span></div>" for i in range(10_000))
+    script = ("<script>var n = +(sessionStorage.n || 0); sessionStorage.n = n + 1;"
+              "if (n < 12) setTimeout(() => location.reload(), Math.random() * 30);"
+              "else document.body.append('settled');</script>")
+    site = FixtureSite(routes={"/": Route(body=f"<html><body>{words}{script}</body></html>")})
+
+    async def read(url: str) -> tuple[int, str]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(url)
+                reads = [await page_content(page) for _ in range(40)]
+                await page.wait_for_function("document.body.innerText.includes('settled')", timeout=30_000)
+                return len(reads), await page_content(page)
+            finally:
+                await browser.close()
+
+    with FixtureServer(site) as server:
+        count, last = asyncio.run(read(server.url("/")))
+    assert count == 40 and "settled" in last
