@@ -103,6 +103,15 @@ class Rescheduled(IgnoreRequest):
     """Raised by the crawler's retry middleware for a request it will send again later: not an outcome."""
 
 
+def forget_parse(response: Response) -> None:
+    """Drop Scrapy's parse of a page the spider has read (the lxml tree and the decoded text, ~1 MB a
+    58 KB Russian page): the response itself stays alive while its capture waits for the recorder, and a
+    hundred such trees were most of the crawl process's memory (ADR 0014 §9). Read again, it parses again."""
+    if isinstance(response, TextResponse):
+        response._cached_selector = None
+        response._cached_ubody = None
+
+
 def _headers(response: Response) -> dict[str, str]:
     return {
         k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
@@ -315,6 +324,7 @@ class PolicySpider(scrapy.Spider):
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
             yield from self._follow(response, meta, links)
+        forget_parse(response)
 
     def _switched(self, response: Response, meta: dict) -> tuple[dict, list[scrapy.Request]]:
         """A language switcher fetched in a fresh jar: in the cookie state it selected, if it selected one

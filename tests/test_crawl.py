@@ -369,3 +369,32 @@ def test_the_browser_driver_starts_only_when_a_page_needs_a_browser(archive, ren
     with FixtureServer(_site()) as server:
         archive.write_config([company("bank", server.url("/"), render=render)])
         assert _driver_seen(archive) == (render == "always")
+
+
+def test_the_spider_drops_its_parse_of_a_page_once_read():
+    """The crawl process keeps a response alive while its capture waits for the recorder: the spider's parse
+    (lxml tree, decoded text) is dropped once the spider has read the page, so a hundred waiting captures do
+    not hold a hundred trees (issue 15's memory). Driven in-process on a homepage with a policy link."""
+    import asyncio
+
+    from scrapy.http import HtmlResponse
+
+    from archive.records import Capture
+    from config import Company
+    from config.loader import default_vocabulary
+    from spiders.policy import PolicySpider
+
+    bank = Company(**company("bank", "http://bank.kz/"))
+    spider = PolicySpider(companies=[bank], vocabulary=default_vocabulary())
+
+    async def first():
+        return [r async for r in spider.start()][0]
+
+    request = asyncio.run(first())
+    body = home_page({"/privacy": "Политика конфиденциальности"}).encode()
+    response = HtmlResponse(url=request.url, body=body, encoding="utf-8", request=request)
+    out = list(spider.parse(response))
+    assert [type(o).__name__ for o in out if isinstance(o, Capture)] == ["Capture"]
+    assert any(getattr(o, "url", "") == "http://bank.kz/privacy" for o in out)  # the link was read
+    assert response._cached_selector is None and response._cached_ubody is None
+    assert response.xpath("//title/text()").get()  # read again, it parses again
