@@ -167,6 +167,9 @@ def _run_spider(cfg: Config, companies, recorder: Recorder, probe_since: datetim
     render = {c.id: c.render for c in companies if c.render}
     proxies = {c.id: c.proxy for c in companies if c.proxy}
     process = CrawlerProcess(scrapy_settings(cfg.crawl, render, proxies))
+    # The download handler, imported here rather than by Scrapy deep in its reactor: Scrapy's TLS module,
+    # imported with it, calls inspect.stack(), whose cost grows with the stack's depth (~0.5 s a crawl).
+    import crawler.proxy  # noqa: F401
     process.crawl(PolicySpider, companies=companies, vocabulary=cfg.vocabulary,
                   max_depth=cfg.crawl.max_depth, max_pages_per_company=cfg.crawl.max_pages_per_company,
                   recorder=recorder, probe_since=probe_since)

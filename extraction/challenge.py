@@ -18,7 +18,7 @@ The vendors' signatures are data below.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,16 +181,17 @@ def _tree_title_and_text(root) -> tuple[str, str | None]:
         return "", None
     title = " ".join(" ".join(root.xpath("//title//text()")).split())
     hidden = sum(len(el.xpath("string()")) for el in root.iter(*_HIDDEN))
-    if _solid_over(root.xpath("string()"), MAX_CHALLENGE_TEXT + hidden):
+    if _solid_over(root.itertext(), MAX_CHALLENGE_TEXT + hidden):
         return title, None
     return title, " ".join("".join(root.xpath(_SEEN_TEXT)).split())
 
 
-def _solid_over(text: str, limit: int, chunk: int = 4096) -> bool:
-    """Whether ``text`` has more than ``limit`` characters other than white space (read a chunk at a time)."""
+def _solid_over(pieces: Iterable[str], limit: int) -> bool:
+    """Whether the text (given in pieces, read lazily: a tree's text nodes) has more than ``limit``
+    characters other than white space."""
     solid = 0
-    for start in range(0, len(text), chunk):
-        solid += len("".join(text[start:start + chunk].split()))
+    for piece in pieces:
+        solid += len("".join(piece.split()))
         if solid > limit:
             return True
     return False
