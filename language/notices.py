@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from config import Vocabulary
 from config.matching import stem
@@ -37,7 +38,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-–—•·*]|[а-яa-zәғқңөұүһі]\)|
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
+    """A word as the phrases are matched: NFKC, case-folded, ё as е (kept for the words of a text: they repeat)."""
     return unicodedata.normalize("NFKC", word).casefold().replace("ё", "е")
 
 
@@ -241,10 +244,10 @@ def notice_sentences(text: str, vocabulary: Vocabulary | NoticePhrases | None = 
     m = _matchers(notices)
     found = []
     for sentence in split_sentences(text, notices.abbreviations):
-        words = [(_fold(w.group()), w.start(), w.end()) for w in _WORD.finditer(sentence)]
-        joined = " ".join(w for w, _, _ in words)
+        joined = " ".join(map(_fold, _WORD.findall(sentence)))
         if not m.change.search(joined) or not m.notify.search(joined) or m.exclude.search(joined):
             continue
+        words = [(_fold(w.group()), w.start(), w.end()) for w in _WORD.finditer(sentence)]
         channels = [name for name, pattern in m.channels.items() if pattern.search(joined)]
         advance = _advance(words, sentence, m)
         if channels or advance:
