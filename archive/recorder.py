@@ -129,6 +129,9 @@ class Recorder:
         self._classifying: list[tuple[str, str, Future]] = []  # changes being classified by a reader
         # The panel variants last seen at each (final URL, kind): an unchanged page observes them again.
         self._panels_at: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # The documents this run has touched, by (company, final URL, variant): the same objects the session's
+        # identity map would give, without a query for each capture. Cleared when a capture is rolled back.
+        self._documents: dict[tuple[str, str, str], Document] = {}
         for url, kind, variant in self.last:
             if variant.startswith(f"{PANEL}:"):
                 self._panels_at[(url, kind)].add(variant)
@@ -155,6 +158,7 @@ class Recorder:
             self.session.commit()
         except Exception:
             self.session.rollback()
+            self._documents.clear()  # a document created by the capture rolled back is no more
             raise
         if self._classifying:
             self.keep_classified()
@@ -521,10 +525,13 @@ class Recorder:
         return None, None
 
     def _document(self, cap: Capture) -> Document:
-        doc = self.session.scalars(
-            select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url,
-                                   Document.variant == cap.variant)
-        ).first()
+        key = (cap.company_id, cap.final_url, cap.variant)
+        doc = self._documents.get(key)
+        if doc is None:
+            doc = self.session.scalars(
+                select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url,
+                                       Document.variant == cap.variant)
+            ).first()
         if doc is None:
             doc = Document(
                 company_id=cap.company_id,
@@ -543,6 +550,7 @@ class Recorder:
             self.session.flush()
         elif cap.doc_type and not doc.doc_type:
             doc.doc_type = cap.doc_type
+        self._documents[key] = doc
         # The latest capture says what the URL is now: an edition the company moved to its archive
         # becomes historical; one it links as current again is current.
         doc.historical = cap.historical
