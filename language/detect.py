@@ -22,6 +22,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 DETECTOR = "policy-archive-lang 2"  # recorded with every result; bump when the rules change
 
@@ -155,6 +156,14 @@ def _weighs(telling: Counter, only: frozenset, need: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_letters(word: str) -> tuple[frozenset, bool]:
+    """The telling letters a Cyrillic word carries (an initial ж as ``^ж``), and whether one is Kazakh's own
+    (kept per word: a text's words repeat)."""
+    letters_of = _TELLING.intersection(word) | _INITIAL_ZHE if word[0] == "ж" else _TELLING.intersection(word)
+    return letters_of, not _KK.isdisjoint(letters_of)
+
+
 def _cyrillic(text: str, low: str, letters: int, strict: bool = False) -> tuple[Detection, bool]:
     """Kazakh, Russian or "und", and whether the text may mix Kazakh and Russian clauses.
 
@@ -181,8 +190,7 @@ def _cyrillic(text: str, low: str, letters: int, strict: bool = False) -> tuple[
             continue
         words.append(word)
         weight = 1 if cased and i and text[match.start()].isupper() else 2
-        letters_of = _TELLING.intersection(word) | _INITIAL_ZHE if word[0] == "ж" else _TELLING.intersection(word)
-        is_marked = not _KK.isdisjoint(letters_of)
+        letters_of, is_marked = _word_letters(word)
         if letters_of:
             telling[letters_of] += weight
         if word not in quoted:
