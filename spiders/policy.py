@@ -285,6 +285,12 @@ class PolicySpider(scrapy.Spider):
         )
 
     def parse(self, response: Response):
+        try:
+            yield from self._read(response)
+        finally:  # however the reading ended
+            forget_parse(response)
+
+    def _read(self, response: Response):
         meta = response.meta
         # The URL asked for: a browser may have moved on (a script's location change) from what it was sent to.
         original = (meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
@@ -324,7 +330,6 @@ class PolicySpider(scrapy.Spider):
             self.sites[meta["company"]].append(response.url)  # e.g. kcell.kz -> www.kcell.kz/ru/
         if is_html and response.status < 400:
             yield from self._follow(response, meta, links)
-        forget_parse(response)
 
     def _switched(self, response: Response, meta: dict) -> tuple[dict, list[scrapy.Request]]:
         """A language switcher fetched in a fresh jar: in the cookie state it selected, if it selected one
