@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs what it needs first (scripts/setup.sh).
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test lint bench coverage
 
 setup:
 	@bash scripts/setup.sh
@@ -15,6 +15,14 @@ test:
 	.venv/bin/python -m tests.pg -- .venv/bin/python -m pytest -q -n auto --dist loadfile --durations=15
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
+
+# What the suite's SQLite pass runs of our code, in every process it starts (pyproject's [tool.coverage]).
+coverage:
+	@bash scripts/setup.sh test
+	rm -rf .coverage-data && mkdir -p .coverage-data
+	.venv/bin/coverage run -m pytest -q -n auto --dist loadfile
+	.venv/bin/coverage combine -q
+	.venv/bin/coverage report --sort=cover | tail -n 25
 
 # Figures, not assertions: 1,000 documents on 100 hosts (three crawls), 200 rendered pages, the UI on 10,000 documents.
 bench: setup
