@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from archive.migrations import HEAD
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,7 +42,21 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; None for a database without one (a new archive)."""
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except DBAPIError:  # no such table
+        return None
+
+
 def migrate(engine: Engine) -> None:
+    if schema_revision(engine) == HEAD:
+        return  # up to date: no need for Alembic (importing it is ~0.13 s of every command's start)
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     sqlite = engine.dialect.name == "sqlite"

@@ -160,7 +160,8 @@ def _readers(count: int) -> ProcessPoolExecutor:
     crawl itself, whose reactor and browser threads a fork would copy mid-flight. A reader reads a PDF in a
     fork of itself (``start_reader``), not in a fresh interpreter."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.reader_server", "archive.prepared", "archive.changelog", "pypdf", "docx"])
+    context.set_forkserver_preload(["crawler.reader_server", "archive.prepared", "archive.changelog", "trafilatura",
+                                    "pypdf", "docx"])
     # Started here, from the reactor's thread, which lives as long as the crawl: the server dies with the crawl
     # (crawler.reader_server), and each reader with the server it was forked from (start_reader).
     multiprocessing.forkserver.ensure_running()

@@ -37,6 +37,30 @@ def test_reopening_is_idempotent_and_sqlite_uses_wal_and_foreign_keys(tmp_path):
         db.close()
 
 
+def test_the_head_named_in_code_is_alembics_and_an_archive_at_it_opens_without_alembic(tmp_path):
+    """``archive.migrations.HEAD`` must be bumped with each migration; an archive already at it is opened
+    without importing Alembic (a new one, or one an older release left, is migrated with it)."""
+    import subprocess
+    import sys
+
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from archive.db import MIGRATIONS
+    from archive.migrations import HEAD
+    from tests.conftest import REPO
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
+    probe = ("import sys; from archive.db import Database, schema_revision; db = Database(sys.argv[1]); "
+             "print(schema_revision(db.engine), 'alembic' in sys.modules)")
+    url = db_url(tmp_path)
+    opened = [subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, cwd=REPO,
+                             check=True).stdout.split() for _ in range(2)]
+    assert opened == [[HEAD, "True"], [HEAD, "False"]]  # created (migrated), then found at head
+
+
 def test_an_archive_made_before_ocr_migrates_with_its_versions_marked_text(tmp_path):
     url = db_url(tmp_path)
     database_at(url, "0001",

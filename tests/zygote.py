@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PRELOAD = ("commands.cli", "crawler.run", "crawler.settings", "crawler.proxy", "crawler.render", "crawler.pipeline",
-           "spiders.policy", "scrapy.crawler", "reports.render", "reports.render_changes", "exports.warc")
+           "spiders.policy", "scrapy.crawler", "reports.render", "reports.render_changes", "exports.warc",
+           "trafilatura", "alembic.command", "alembic.config")  # (imported on first use by the CLI)
 
 
 # ------------------------------------------------------------------------------------------ the zygote
