@@ -6,8 +6,8 @@ import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
 
+import psutil
 from sqlalchemy import select
 
 from archive.models import Document, Run, Snapshot, Version
@@ -132,36 +132,27 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_error_and_damages_nothing(arch
         _assert_consistent(archive)
 
 
-def _descendants(pid: int) -> dict[int, str]:
-    """The processes below ``pid`` (children, theirs, ...), by pid: their command lines."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    found, frontier = {}, {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
-        for child in frontier:
-            found[child] = _cmdline(child)
-    return found
-
-
-def _cmdline(pid: int) -> str:
+def _descendants(pid: int) -> list[psutil.Process]:
+    """The processes below ``pid`` (children, theirs, ...)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
 
 
-def _alive(pid: int, cmdline: str) -> bool:
+def _cmdline(proc: psutil.Process) -> list[str]:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
+        return proc.cmdline()
+    except psutil.Error:  # gone meanwhile
+        return []
+
+
+def _alive(proc: psutil.Process) -> bool:
+    """Still running (a zombie is dead; ``is_running`` tells a reused pid from the same process)."""
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
-    return state != "Z" and _cmdline(pid) == cmdline  # (a zombie is dead; a reused pid is another process)
 
 
 def test_a_killed_crawl_takes_its_reader_processes_with_it(archive):
@@ -174,9 +165,9 @@ def test_a_killed_crawl_takes_its_reader_processes_with_it(archive):
         proc = _start_crawl(archive)
         try:
             assert site.tripwires[f"/docs/{N_DOCS - 1}"].wait(60), "the crawl never reached its last document"
-            readers: dict[int, str] = {}
+            readers: list[psutil.Process] = []
             for _ in range(100):  # the documents before the hanging one queue up for the recorder: readers start
-                readers = {p: c for p, c in _descendants(proc.pid).items() if "forkserver" in c}
+                readers = [p for p in _descendants(proc.pid) if "forkserver" in " ".join(_cmdline(p))]
                 if len(readers) >= 2:  # the server and at least one reader
                     break
                 time.sleep(0.1)
@@ -185,7 +176,7 @@ def test_a_killed_crawl_takes_its_reader_processes_with_it(archive):
             proc.send_signal(signal.SIGKILL)
             proc.wait(30)
         for _ in range(100):
-            if not any(_alive(p, c) for p, c in readers.items()):
+            if not any(_alive(p) for p in readers):
                 break
             time.sleep(0.1)
-        assert not [p for p, c in readers.items() if _alive(p, c)], "reader processes outlived the killed crawl"
+        assert not [p for p in readers if _alive(p)], "reader processes outlived the killed crawl"
