@@ -4,12 +4,14 @@ every report format on every archive a test module crawls (``check_reports``).""
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -102,6 +104,7 @@ class Archive:
         return self.config
 
     def cli(self, *args: str, timeout: float = 300, env: dict | None = None, preexec_fn=None) -> Result:
+        _ARCHIVE_USE["cli"] += 1
         if args[:1] == ("crawl",):
             _CRAWLED.append(self)
         full_env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env(), **(env or {})}
@@ -117,6 +120,7 @@ class Archive:
 
     def start_crawl(self, *args: str, output=subprocess.PIPE) -> subprocess.Popen:
         """A crawl in the background, for tests that act on it while it runs."""
+        _ARCHIVE_USE["cli"] += 1
         _CRAWLED.append(self)
         env = {**os.environ, "PYTHONPATH": str(REPO), **self._db_env()}
         return subprocess.Popen(
@@ -158,9 +162,110 @@ class Archive:
         return Database(db_url(self.data))
 
 
+# ---- the PostgreSQL pass runs the tests that reach a database ----------------------------------------------
+
+NO_DATABASE = "no_archive_database"
+_ARCHIVE_USE = {"cli": 0, "connections": 0}  # CLI runs on an archive, database connections used in this process
+
+
+def _connected(*_args) -> None:
+    _ARCHIVE_USE["connections"] += 1
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", f"{NO_DATABASE}: the test opens no archive database (a parser, the detector, "
+                                       "the demo command, which archives in SQLite whatever the environment says): "
+                                       "the suite's PostgreSQL pass would run it exactly as the SQLite pass does")
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    event.listen(Pool, "checkout", _connected)  # every use of a connection, by every engine of this process
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass leaves out the tests marked as opening no archive database: they run in the SQLite pass."""
+    if not on_postgresql():
+        return
+    left = [item for item in items if item.get_closest_marker(NO_DATABASE)]
+    if left:
+        items[:] = [item for item in items if not item.get_closest_marker(NO_DATABASE)]
+        config.hook.pytest_deselected(items=left)
+
+
+@pytest.fixture(autouse=True)
+def _marked_as_opening_no_database_opens_none(request):
+    """A test marked ``no_archive_database`` that connects to a database or runs the CLI on an archive fails: the
+    mark would otherwise keep a test that needs PostgreSQL out of the PostgreSQL pass."""
+    if request.node.get_closest_marker(NO_DATABASE) is None:
+        yield
+        return
+    before = dict(_ARCHIVE_USE)
+    yield
+    assert _ARCHIVE_USE == before, (f"{request.node.nodeid} is marked {NO_DATABASE} but used an archive: "
+                                    f"{before} -> {_ARCHIVE_USE} (CLI runs, database connections)")
+
+
 @pytest.fixture
 def archive(tmp_path) -> Archive:
     return Archive(tmp_path)
+
+
+# ---- the demo web crawled once for the whole suite ---------------------------------------------------------
+
+
+@dataclass
+class CrawledDemo:
+    """The offline demo crawled as ``make demo`` does it: once, then again after its sites changed (QazaqPay's
+    privacy policy in both languages, Dala Telecom's only in Russian), with two reader processes."""
+
+    root: Path
+    codes: list[int] = field(default_factory=list)  # the two crawls' exit codes
+    database: str | None = None  # its PostgreSQL database, in the suite's PostgreSQL pass
+
+    def copy(self, root: Path) -> Archive:
+        """The crawled archive copied into ``root`` (its database too): a test's own, to read or change."""
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(self.root / "data", root / "data")
+        shutil.copy(self.root / "companies.yaml", root / "companies.yaml")
+        if self.database:
+            with open(self.root.with_suffix(".lock"), "w") as lock:  # one copy of the template at a time
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                _DATABASES[(root / "data").resolve()] = new_database(os.environ[PG_ENV], copy_of=self.database)
+        return Archive(root)
+
+
+@pytest.fixture(scope="session")
+def demo_crawled(tmp_path_factory) -> CrawledDemo:
+    """The demo crawled twice, once per test session whatever the number of test processes: the first test that
+    asks crawls it under a lock, the others wait for it and read what it wrote. Tests take copies
+    (``CrawledDemo.copy``); the crawled one is never reported on itself (its copies are, where tests ask)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-crawled"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "crawled.json"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # a crawl that failed half-way in another test process
+            shared.mkdir()
+            _crawl_demo_twice(Archive(shared), done)
+        return CrawledDemo(shared, **json.loads(done.read_text(encoding="utf-8")))
+
+
+def _crawl_demo_twice(archive: Archive, done: Path) -> None:
+    from crawler.demo import start_demo_web
+    from crawler.demo.run import write_demo_config
+
+    with start_demo_web() as web:
+        write_demo_config(archive.config, web.companies(), date.today())
+        text = archive.config.read_text(encoding="utf-8")
+        archive.config.write_text(text.replace("crawl:\n", "crawl:\n  workers: 2\n", 1), encoding="utf-8")
+        codes = [archive.crawl().code]
+        web.set_variant("v2")
+        codes.append(archive.crawl().code)
+    while archive in _CRAWLED:
+        _CRAWLED.remove(archive)  # (no connection to it may stay open: PostgreSQL copies it as a template)
+    done.write_text(json.dumps({"codes": codes, "database": db_url(archive.data) if on_postgresql() else None}),
+                    encoding="utf-8")
 
 
 # ---- every report format on every archive the suite crawls ---------------------------------------------

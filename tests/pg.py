@@ -61,14 +61,16 @@ class Server:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def new_database(server_url: str) -> str:
-    """A fresh, empty database on the test server; its SQLAlchemy URL."""
+def new_database(server_url: str, copy_of: str | None = None) -> str:
+    """A fresh database on the test server, empty or a copy of the database at URL ``copy_of`` (no one may be
+    connected to that one meanwhile); its SQLAlchemy URL."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:16]}"
     host = server_url.split("host=", 1)[1]
+    template = f' TEMPLATE "{copy_of.split("?")[0].rsplit("/", 1)[1]}"' if copy_of else ""
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{template}')
     return server_url.replace("/postgres?", f"/{name}?")
 
 

@@ -4,6 +4,8 @@ import pytest
 
 from archive.blobs import BlobStore
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 
 def test_identical_bytes_are_stored_once(tmp_path):
     store = BlobStore(tmp_path)

@@ -16,6 +16,8 @@ from diffing.classify import (
 )
 from diffing.units import Unit, parse
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 
 def unit(line: str) -> Unit:
     (u,) = parse(line)

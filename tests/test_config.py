@@ -24,6 +24,8 @@ from config import (
 from config.loader import PACKAGED_CONFIG, PACKAGED_VOCABULARY, default_vocabulary
 from config.vocabulary import DocType
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 COMPANIES_2024 = {
     "halyk-bank": "FinTech",
     "freedom-bank": "FinTech",

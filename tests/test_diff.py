@@ -21,6 +21,8 @@ from diffing import align_translations, diff, render
 from diffing.normalise import normalise
 from diffing.units import parse, split_number
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 GOLDEN = Path(__file__).parent / "diff_golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "old.txt").exists())
 

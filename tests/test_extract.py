@@ -9,6 +9,8 @@ from extraction.decoding import canonical_charset, decode_html
 from extraction.extract import extract, sniff_kind
 from extraction.filedocs import FileLimits
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 # Fixture text written for these tests, in the style of a public offer / privacy policy.
 RU = [
     "Настоящая Политика конфиденциальности определяет порядок сбора, обработки и защиты персональных "

@@ -27,6 +27,8 @@ from docx.oxml.ns import nsdecls
 from extraction.extract import extract, sniff_kind
 from extraction.filedocs import FileLimits, join_lines, ocr_tools
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 FIXTURES = Path(__file__).parent / "fixtures" / "filedocs"
 REPO = Path(__file__).resolve().parent.parent
 NO_OCR = FileLimits(ocr=False)

@@ -17,6 +17,8 @@ import pytest
 from crawler.demo import DEMO_COMPANIES, SITES_DIR, demo_companies, start_demo_web
 from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
 

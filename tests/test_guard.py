@@ -6,6 +6,8 @@ from scrapy.http import Response
 
 from crawler.guard import PROXY, AddressGuardMiddleware, BlockedAddress, address_refusal, parse_allow_list
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 
 def refusal(host, addresses, allow=()):
     hosts, nets = parse_allow_list(list(allow))

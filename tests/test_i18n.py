@@ -19,6 +19,8 @@ from babel.messages.pofile import read_po
 import i18n
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 SOURCES = ("i18n", "reports", "web")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 _PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")

@@ -10,6 +10,8 @@ import pytest
 
 from language.detect import DETECTOR, Detection, detect, detect_paragraphs, document_language
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 # Fixture paragraphs written for these tests, in the style of a privacy policy or public offer.
 KK = [
     "Осы Құпиялылық саясаты Компанияның пайдаланушылардың дербес деректерін жинау, өңдеу және қорғау "

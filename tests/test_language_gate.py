@@ -22,6 +22,8 @@ import pytest
 
 from language.detect import DETECTOR, MIN_LETTERS, detect, document_language
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 CORPUS = Path(__file__).parent / "lang_corpus"
 
 FLOORS = {  # measured with policy-archive-lang 2: every category 100% except short (56/57)

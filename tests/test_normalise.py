@@ -6,6 +6,8 @@ import pytest
 
 from diffing.normalise import normalise, text_hash
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 GOLDEN = [
     # non-breaking and other unicode spaces become one plain space
     ("Политика\u00a0конфиденциальности", "Политика конфиденциальности"),

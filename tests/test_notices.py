@@ -11,6 +11,8 @@ from config.loader import default_vocabulary
 from language.notices import notice_sentences, split_sentences
 from tests.pages import KK_CLAUSES, RU_CLAUSES
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 
 def _one(text: str) -> dict:
     found = notice_sentences(text)

@@ -10,6 +10,8 @@ from config import DOC_TYPES
 from config.loader import default_vocabulary
 from config.vocabulary import words
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 
 @pytest.fixture(scope="module")
 def vocab():

@@ -21,6 +21,8 @@ from reports.xlsx import ZIP_EPOCH, report_date
 from tests.conftest import REPO
 from tests.test_report_render import _changes, sample
 
+pytestmark = pytest.mark.no_archive_database  # (tests/conftest.py: the SQLite pass runs it)
+
 # Renders a report from JSON on stdin in a fresh interpreter: another process, another TZ, a later second.
 RENDER = """
 import json, sys

@@ -5,6 +5,7 @@ Each crawl is a subprocess (a fresh Twisted reactor each time), exactly what cro
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def write_demo_config(path: Path, companies: list[dict], today: date) -> None:
 
 def _cli(config: Path, data_dir: Path, *args: str) -> int:
     cmd = [sys.executable, "-m", "commands.cli", "--config", str(config), "--data-dir", str(data_dir), *args]
-    return subprocess.call(cmd)
+    # The demo archives in its own folder (SQLite), never in a team's database named by POLICY_ARCHIVE_DB.
+    env = {k: v for k, v in os.environ.items() if k != "POLICY_ARCHIVE_DB"}
+    return subprocess.call(cmd, env=env)
 
 
 def _show_changes(config: Path, data_dir: Path) -> None:
