@@ -129,9 +129,11 @@ class Recorder:
         self._classifying: list[tuple[str, str, Future]] = []  # changes being classified by a reader
         # The panel variants last seen at each (final URL, kind): an unchanged page observes them again.
         self._panels_at: dict[tuple[str, str], set[str]] = defaultdict(set)
-        # The documents this run has touched, by (company, final URL, variant): the same objects the session's
-        # identity map would give, without a query for each capture. Cleared when a capture is rolled back.
+        # The documents of the companies this run has captured, by (company, final URL, variant): one query for a
+        # company's on its first capture instead of one for each capture (the same objects the session's identity
+        # map would give). Cleared when a capture is rolled back.
         self._documents: dict[tuple[str, str, str], Document] = {}
+        self._documents_of: set[str] = set()  # the companies whose documents are all in _documents
         for url, kind, variant in self.last:
             if variant.startswith(f"{PANEL}:"):
                 self._panels_at[(url, kind)].add(variant)
@@ -159,6 +161,7 @@ class Recorder:
         except Exception:
             self.session.rollback()
             self._documents.clear()  # a document created by the capture rolled back is no more
+            self._documents_of.clear()
             raise
         if self._classifying:
             self.keep_classified()
@@ -526,12 +529,12 @@ class Recorder:
 
     def _document(self, cap: Capture) -> Document:
         key = (cap.company_id, cap.final_url, cap.variant)
+        if cap.company_id not in self._documents_of:
+            for known in self.session.scalars(select(Document).where(Document.company_id == cap.company_id)
+                                              .order_by(Document.id)):
+                self._documents.setdefault((known.company_id, known.url, known.variant), known)
+            self._documents_of.add(cap.company_id)
         doc = self._documents.get(key)
-        if doc is None:
-            doc = self.session.scalars(
-                select(Document).where(Document.company_id == cap.company_id, Document.url == cap.final_url,
-                                       Document.variant == cap.variant)
-            ).first()
         if doc is None:
             doc = Document(
                 company_id=cap.company_id,
