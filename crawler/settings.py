@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE
+
 from config import CrawlSettings
 from crawler.pageguard import chromium_guard_args
 
@@ -14,6 +16,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
 ]
+
+
+UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
 
 
 def browser_locale(accept_language: str) -> str:
@@ -56,9 +61,9 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
         "COOKIES_ENABLED": True,
         "REDIRECT_MAX_TIMES": 10,
         "TELNETCONSOLE_ENABLED": False,
-        # Neither console is used; Scrapy's remote control imports aiohttp (~0.15 s a crawl) even when off.
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None,
-                       "scrapy.extensions.remote_control.RemoteControl": None},
+        # Neither console is used. They are left out of Scrapy's own list, not set to None in EXTENSIONS: Scrapy
+        # imports every module either list names, and the remote control's imports aiohttp (~0.11 s a crawl).
+        "EXTENSIONS_BASE": {path: order for path, order in EXTENSIONS_BASE.items() if path not in UNUSED_EXTENSIONS},
         "LOG_LEVEL": "WARNING",
         "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI configures logging
         "LOGSTATS_INTERVAL": 0,

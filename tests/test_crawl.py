@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -12,7 +14,7 @@ import pytest
 
 from archive.models import Document, Run, Snapshot, Version
 from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
-from tests.conftest import company
+from tests.conftest import REPO, company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
 
@@ -398,3 +400,24 @@ def test_the_spider_drops_its_parse_of_a_page_once_read():
     assert any(getattr(o, "url", "") == "http://bank.kz/privacy" for o in out)  # the link was read
     assert response._cached_selector is None and response._cached_ubody is None
     assert response.xpath("//title/text()").get()  # read again, it parses again
+
+
+def test_the_unused_consoles_are_neither_loaded_nor_imported():
+    """Scrapy's telnet console and remote control serve no one here: neither is among the crawl's extensions, and
+    building the list imports neither module (the remote control's pulls in aiohttp, ~0.11 s of every crawl's start:
+    Scrapy imports whatever EXTENSIONS or EXTENSIONS_BASE names, even a component set to None)."""
+    script = (
+        "import sys\n"
+        "from scrapy.settings import Settings\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from config import CrawlSettings\n"
+        "from crawler.settings import scrapy_settings\n"
+        "settings = Settings(scrapy_settings(CrawlSettings()))\n"
+        "names = build_component_list(settings.get_component_priority_dict_with_base('EXTENSIONS'))  # as Scrapy does\n"
+        "print(len(names), any('Telnet' in n or 'RemoteControl' in n for n in names),"
+        " 'aiohttp' in sys.modules, 'scrapy.extensions.remote_control' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    count, listed, aiohttp, remote = proc.stdout.split()
+    assert int(count) >= 5 and (listed, aiohttp, remote) == ("False", "False", "False")
