@@ -167,6 +167,12 @@ def _run_spider(cfg: Config, companies, recorder: Recorder, probe_since: datetim
     render = {c.id: c.render for c in companies if c.render}
     proxies = {c.id: c.proxy for c in companies if c.proxy}
     process = CrawlerProcess(scrapy_settings(cfg.crawl, render, proxies))
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # Scrapy's logging setup (run by CrawlerProcess) sets its loggers to DEBUG. The CLI's handler drops what
+        # they say below WARNING (commands.cli), but only once each record is made, with a walk up the stack for
+        # its caller: two a response. Unless --verbose asks for them, they are not made at all (~6% of an
+        # unchanged re-crawl).
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
     # The download handler, imported here rather than by Scrapy deep in its reactor: Scrapy's TLS module,
     # imported with it, calls inspect.stack(), whose cost grows with the stack's depth (~0.5 s a crawl).
     import crawler.proxy  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import subprocess
 import sys
 import time
@@ -421,3 +422,40 @@ def test_the_unused_consoles_are_neither_loaded_nor_imported():
     assert proc.returncode == 0, proc.stderr
     count, listed, aiohttp, remote = proc.stdout.split()
     assert int(count) >= 5 and (listed, aiohttp, remote) == ("False", "False", "False")
+
+
+_COUNT_SCRAPY_RECORDS = '''
+import atexit, logging, os
+made = {"below": 0, "warning": 0}
+factory = logging.getLogRecordFactory()
+def counting(name, level, *args, **kwargs):
+    if name == "scrapy" or name.startswith("scrapy."):
+        made["below" if level < logging.WARNING else "warning"] += 1
+    return factory(name, level, *args, **kwargs)
+logging.setLogRecordFactory(counting)
+atexit.register(lambda: open(os.environ["RECORDS_OUT"], "w").write(f"{made['below']} {made['warning']}"))
+'''
+
+
+def test_scrapys_chatter_is_not_even_made_unless_verbose(archive, tmp_path):
+    """Scrapy's logging setup lowers its loggers to DEBUG (two records a response, each with a walk up the stack);
+    the CLI shows none of them unless --verbose, so without it they are not made at all, but for the few Scrapy
+    makes while it starts. Counted by a record factory installed when a fresh interpreter running the CLI starts."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_COUNT_SCRAPY_RECORDS, encoding="utf-8")
+    out = tmp_path / "records.txt"
+    site = FixtureSite(routes={
+        "/": Route(body=home_page({"/privacy": "Политика конфиденциальности"})),
+        "/privacy": Route(body=policy_page("Политика конфиденциальности", RU_CLAUSES)),
+    })
+    made = {}
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))])
+        env = {"PYTHONPATH": f"{hook}{os.pathsep}{REPO}", "RECORDS_OUT": str(out)}
+        for args in (("crawl",), ("--verbose", "crawl")):
+            # A preexec_fn: a fresh interpreter (tests/zygote.py forks one that started long ago).
+            result = archive.cli(*args, env=env, preexec_fn=os.getpid)
+            assert result.code == 0, result.err
+            made[args[0]] = int(out.read_text().split()[0])
+    assert made["crawl"] <= 5 and made["--verbose"] >= made["crawl"] + 10, made
