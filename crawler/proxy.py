@@ -22,11 +22,13 @@ import hashlib
 import ipaddress
 from urllib.parse import unquote, urlsplit
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import _BindAddressAgent, _ScrapyAgent
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy_playwright import handler as playwright_handler
 from scrapy_playwright.handler import _SCRAPY_ASYNC_API, ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint
@@ -225,6 +227,27 @@ class _SocksScrapyAgent(_ScrapyAgent):
 
         return _SocksAgent(reactor=reactor, proxy=self._proxy, contextFactory=self._contextFactory,
                            connectTimeout=timeout, bindAddress=self._bindAddress, pool=self._pool)
+
+
+_scrapy_playwrights_read = playwright_handler._get_page_content
+
+
+async def _dom_unless_navigating(*, page, **details) -> str:
+    """scrapy-playwright reads a rendered page's DOM for the response it builds right after the navigation, tries
+    once more at once when Playwright refuses ("the page is navigating": a script's reload, a challenge clearing
+    just then) and fails the download on a second refusal. That body is never kept: every rendering hands its
+    page over, and the render middleware reads the DOM itself once the page has landed (``crawler.render``,
+    ``crawler.acting.page_content``). So a refusal there gives an empty body instead of failing the page."""
+    try:
+        return await _scrapy_playwrights_read(page=page, **details)
+    except PlaywrightError as exc:
+        if "navigating" not in str(exc):
+            raise
+        return ""
+
+
+# A private name of scrapy-playwright's (pinned in pyproject.toml); tests/test_render.py proves it still takes effect.
+playwright_handler._get_page_content = _dom_unless_navigating
 
 
 class DownloadHandler(ScrapyPlaywrightDownloadHandler):

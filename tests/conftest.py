@@ -219,8 +219,9 @@ class CrawledDemo:
     privacy policy in both languages, Dala Telecom's only in Russian), with two reader processes."""
 
     root: Path
-    codes: list[int] = field(default_factory=list)  # the two crawls' exit codes
+    codes: list[int] = field(default_factory=list)  # the two crawls' exit codes (1: the demo's soft 404)
     database: str | None = None  # its PostgreSQL database, in the suite's PostgreSQL pass
+    errors: list[str] = field(default_factory=list)  # the end of each crawl's stderr, to say why a code is wrong
 
     def copy(self, root: Path) -> Archive:
         """The crawled archive copied into ``root`` (its database too): a test's own, to read or change."""
@@ -259,13 +260,13 @@ def _crawl_demo_twice(archive: Archive, done: Path) -> None:
         write_demo_config(archive.config, web.companies(), date.today())
         text = archive.config.read_text(encoding="utf-8")
         archive.config.write_text(text.replace("crawl:\n", "crawl:\n  workers: 2\n", 1), encoding="utf-8")
-        codes = [archive.crawl().code]
+        first = archive.crawl()
         web.set_variant("v2")
-        codes.append(archive.crawl().code)
+        second = archive.crawl()
     while archive in _CRAWLED:
         _CRAWLED.remove(archive)  # (no connection to it may stay open: PostgreSQL copies it as a template)
-    done.write_text(json.dumps({"codes": codes, "database": db_url(archive.data) if on_postgresql() else None}),
-                    encoding="utf-8")
+    done.write_text(json.dumps({"codes": [first.code, second.code], "errors": [first.err[-2000:], second.err[-2000:]],
+                                "database": db_url(archive.data) if on_postgresql() else None}), encoding="utf-8")
 
 
 # ---- every report format on every archive the suite crawls ---------------------------------------------

@@ -30,7 +30,7 @@ def answer_key() -> set[tuple[str, str, str, str, int]]:
 
 def test_crawling_the_demo_finds_every_document_and_language_version_then_the_changes(demo_crawled, tmp_path):
     archive = reported(demo_crawled.copy(tmp_path))  # the demo crawled, then crawled again after it changed
-    assert demo_crawled.codes == [1, 1]  # tenge-finance's consent link is a soft 404, on purpose
+    assert demo_crawled.codes == [1, 1], demo_crawled.errors  # tenge-finance's consent link: a soft 404, on purpose
 
     db = archive.db()
     with db.session() as s:

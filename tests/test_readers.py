@@ -48,7 +48,7 @@ def test_the_demo_reads_the_same_with_reader_processes_as_without(tmp_path, demo
     """Both crawls of ``make demo`` (the second finds changed pages): the same versions, languages, shares and
     classified changes whether the recorder read everything or reader processes read and classified ahead."""
     # With two reader processes: the suite's demo crawl (tests/conftest.py); without: crawled here the same way.
-    assert demo_crawled.codes == [1, 1]  # the demo's soft 404, on purpose
+    assert demo_crawled.codes == [1, 1], demo_crawled.errors  # the demo's soft 404, on purpose
     archives = {2: _archive_contents(demo_crawled.copy(tmp_path / "workers-2"))}
     with start_demo_web() as web:
         archive = Archive(tmp_path / "workers-0")

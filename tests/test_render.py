@@ -245,3 +245,30 @@ def test_the_dom_is_read_while_a_script_keeps_reloading_the_page():
     with FixtureServer(site) as server:
         count, last = asyncio.run(read(server.url("/")))
     assert count == 40 and "settled" in last
+
+
+def test_a_page_reloading_itself_as_it_loads_is_captured_once_it_lands(archive):
+    """scrapy-playwright reads a rendered page's DOM right after the navigation, tries once more at once when
+    Playwright refuses ("the page is navigating": a script's reload, a challenge clearing just then) and fails
+    the download on a second refusal: a CI run lost a document that way. That read is not what is kept (the
+    render middleware reads the DOM itself once the page has landed), so a refusal there costs nothing now.
+    Each rendering of this page reloads itself eight times at random moments as it loads (a big DOM, slow to
+    read), then shows the policy; three such pages must all be archived with the policy's text."""
+    words = "".join(f"<div><span>слово {i}</span></div>" for i in range(4000))
+    policy = json.dumps("".join(f"<p>{c}</p>" for c in RU_CLAUSES), ensure_ascii=False)
+    script = ("var n = +(sessionStorage.n || 0); sessionStorage.n = n + 1;"
+              "if (n < 8) setTimeout(() => location.reload(), Math.random() * 20);"
+              f"else document.getElementById('app').innerHTML = {policy};")
+    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>Политика</title></head><body>'
+            f'<template>{words}</template><div id="app"></div><script>{script}</script></body></html>')
+    docs = [f"/privacy/{n}" for n in range(3)]
+    site = FixtureSite(routes={"/": Route(body=home_page({d: f"Политика конфиденциальности {d}" for d in docs})),
+                               **{d: Route(body=page) for d in docs}})
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"), render="always")])
+        result = archive.crawl(timeout=240)
+    available = archive.rows(Document, Document.status == "available")
+    assert sorted(d.url.split("/", 3)[-1] for d in available) == [d.lstrip("/") for d in docs], (
+        [(d.url, d.last_failure) for d in archive.rows(Document)], result.err[-2000:])
+    versions = archive.rows(Version)
+    assert len(versions) == 3 and all(RU_CLAUSES[0] in v.text for v in versions)

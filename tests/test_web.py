@@ -54,7 +54,7 @@ HOSTILE_TITLE = "<script>window.top.document.title='pwned'</script>Evil"
 def seeded(tmp_path_factory, demo_crawled):
     # The demo crawled twice (tests/conftest.py), with hostile rows and a PDF offer added below.
     archive = reported(demo_crawled.copy(tmp_path_factory.mktemp("web")))
-    assert demo_crawled.codes == [1, 1]  # the demo's soft 404, on purpose
+    assert demo_crawled.codes == [1, 1], demo_crawled.errors  # the demo's soft 404, on purpose
     db = archive.db()
     data, _ = BlobStore(archive.data / "blobs").put(HOSTILE)
     when = datetime.utcnow().replace(microsecond=0)
