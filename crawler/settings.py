@@ -60,7 +60,6 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
         "HTTPERROR_ALLOW_ALL": True,
         "COOKIES_ENABLED": True,
         "REDIRECT_MAX_TIMES": 10,
-        "TELNETCONSOLE_ENABLED": False,
         # Neither console is used. They are left out of Scrapy's own list, not set to None in EXTENSIONS: Scrapy
         # imports every module either list names, and the remote control's imports aiohttp (~0.11 s a crawl).
         "EXTENSIONS_BASE": {path: order for path, order in EXTENSIONS_BASE.items() if path not in UNUSED_EXTENSIONS},

@@ -248,25 +248,29 @@ def demo_crawled(tmp_path_factory) -> CrawledDemo:
         if not done.exists():
             shutil.rmtree(shared, ignore_errors=True)  # a crawl that failed half-way in another test process
             shared.mkdir()
-            _crawl_demo_twice(Archive(shared), done)
+            archive = Archive(shared)
+            first, second = crawl_demo_twice(archive, workers=2)
+            while archive in _CRAWLED:
+                _CRAWLED.remove(archive)  # (no connection to it may stay open: PostgreSQL copies it as a template)
+            done.write_text(json.dumps({"codes": [first.code, second.code],
+                                        "errors": [first.err[-2000:], second.err[-2000:]],
+                                        "database": db_url(archive.data) if on_postgresql() else None}),
+                            encoding="utf-8")
         return CrawledDemo(shared, **json.loads(done.read_text(encoding="utf-8")))
 
 
-def _crawl_demo_twice(archive: Archive, done: Path) -> None:
+def crawl_demo_twice(archive: Archive, workers: int) -> tuple[Result, Result]:
+    """The demo crawled into ``archive`` as ``make demo`` does (v1, then v2), with ``workers`` reader processes."""
     from crawler.demo import start_demo_web
     from crawler.demo.run import write_demo_config
 
     with start_demo_web() as web:
         write_demo_config(archive.config, web.companies(), date.today())
         text = archive.config.read_text(encoding="utf-8")
-        archive.config.write_text(text.replace("crawl:\n", "crawl:\n  workers: 2\n", 1), encoding="utf-8")
+        archive.config.write_text(text.replace("crawl:\n", f"crawl:\n  workers: {workers}\n", 1), encoding="utf-8")
         first = archive.crawl()
         web.set_variant("v2")
-        second = archive.crawl()
-    while archive in _CRAWLED:
-        _CRAWLED.remove(archive)  # (no connection to it may stay open: PostgreSQL copies it as a template)
-    done.write_text(json.dumps({"codes": [first.code, second.code], "errors": [first.err[-2000:], second.err[-2000:]],
-                                "database": db_url(archive.data) if on_postgresql() else None}), encoding="utf-8")
+        return first, archive.crawl()
 
 
 # ---- every report format on every archive the suite crawls ---------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -17,10 +17,8 @@ from archive.prepared import Prepared, prepare, wanted
 from archive.recorder import Recorder
 from archive.records import Capture
 from archive.runs import start_run
-from crawler.demo import start_demo_web
-from crawler.demo.run import write_demo_config
 from extraction.extract import Extraction
-from tests.conftest import Archive, company
+from tests.conftest import Archive, company, crawl_demo_twice
 from tests.pages import RU_CLAUSES, policy_page
 
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -50,16 +48,10 @@ def test_the_demo_reads_the_same_with_reader_processes_as_without(tmp_path, demo
     # With two reader processes: the suite's demo crawl (tests/conftest.py); without: crawled here the same way.
     assert demo_crawled.codes == [1, 1], demo_crawled.errors  # the demo's soft 404, on purpose
     archives = {2: _archive_contents(demo_crawled.copy(tmp_path / "workers-2"))}
-    with start_demo_web() as web:
-        archive = Archive(tmp_path / "workers-0")
-        archive.root.mkdir()
-        write_demo_config(archive.config, web.companies(), date.today())
-        text = archive.config.read_text(encoding="utf-8")
-        archive.config.write_text(text.replace("crawl:\n", "crawl:\n  workers: 0\n", 1), encoding="utf-8")
-        assert archive.crawl().code == 1
-        web.set_variant("v2")
-        assert archive.crawl().code == 1
-        archives[0] = _archive_contents(archive)
+    archive = Archive(tmp_path / "workers-0")
+    archive.root.mkdir()
+    assert [result.code for result in crawl_demo_twice(archive, workers=0)] == [1, 1]
+    archives[0] = _archive_contents(archive)
     (alone, alone_changes, alone_counts), (helped, helped_changes, helped_counts) = archives[0], archives[2]
     assert len(alone) > 30 and helped == alone
     assert len(alone_changes) >= 3 and helped_changes == alone_changes
