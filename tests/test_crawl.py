@@ -98,7 +98,8 @@ def test_broken_fetches_never_become_versions(archive):
                                "<script src=/app.js></script></body></html>"),
     })
     with FixtureServer(site) as server:
-        archive.write_config([company("bank", server.url("/"))])
+        # render_wait 2: the empty app is rendered, and waited on that long for a text that never comes.
+        archive.write_config([company("bank", server.url("/"))], render_wait=2)
         result = archive.crawl()
     assert result.code == 1  # some documents failed
     assert archive.rows(Version) == []
@@ -370,7 +371,7 @@ def test_the_browser_driver_starts_only_when_a_page_needs_a_browser(archive, ren
     """scrapy-playwright would start Playwright's driver (~120 MB) when the engine starts, one per scheme,
     for a crawl of static pages too; it starts with the first page that needs a browser."""
     with FixtureServer(_site()) as server:
-        archive.write_config([company("bank", server.url("/"), render=render)])
+        archive.write_config([company("bank", server.url("/"), render=render)], render_wait=2)  # a short homepage
         assert _driver_seen(archive) == (render == "always")
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from archive.models import Document, Run, Version
 from crawler.demo import SITES_DIR
+from crawler.demo.run import MARKER, run_demo
+from crawler.exits import EXIT_CONFIG
 from tests.conftest import REPO, reported
 
 
@@ -63,12 +65,20 @@ def test_crawling_the_demo_finds_every_document_and_language_version_then_the_ch
 
 @pytest.mark.no_archive_database  # the demo archives in its own folder, whatever POLICY_ARCHIVE_DB says
 def test_the_demo_command_runs_end_to_end(tmp_path):
+    # A demo folder left by an earlier run (its marker, a stale archive): the demo rebuilds it, so a second
+    # `make demo` gives the same answer as the first. Stale bytes it kept would fail the crawl.
+    stale = tmp_path / "demo"
+    (stale / "blobs").mkdir(parents=True)
+    (stale / MARKER).write_text("an earlier demo\n")
+    (stale / "archive.sqlite3").write_bytes(b"not a database: an earlier demo's archive")
+    (stale / "blobs" / "left-over").write_bytes(b"x")
     # A team's database named in the environment is not where the demo goes (nothing listens there).
     env = {**os.environ, "PYTHONPATH": str(REPO), "POLICY_ARCHIVE_DB": "postgresql+psycopg://nobody@127.0.0.99:9/none"}
     proc = subprocess.run([sys.executable, "-m", "commands.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "== What changed between the two crawls" in proc.stdout
+    assert proc.stdout.count("### substantive:") == 3
     assert "| Aqsu Bank | privacy_policy | available | yes | ✓ d2 | ✓ d1 | — |" in proc.stdout
     assert "- Aqsu Bank: public archive of previous versions (F2a.4 / P2a.4), 3 old edition(s) archived" in proc.stdout
     assert "[-5 (пяти-]{+3 (трёх+}) лет" in proc.stdout and "[-5 (бес-]{+3 (үш+}) жыл" in proc.stdout
@@ -76,8 +86,15 @@ def test_the_demo_command_runs_end_to_end(tmp_path):
     # Dala Telecom changed its Russian policy only: the Kazakh one lags, and the verdict says so (issue 14).
     assert "the Kazakh version has not followed the Russian change of" in proc.stdout
     assert "numbers differ in 6.1: Kazakh 5, Russian 3" in proc.stdout
-    # Run again: the demo rebuilds its own folder and gives the same answer.
-    again = subprocess.run([sys.executable, "-m", "commands.cli", "--data-dir", str(tmp_path), "demo", "--no-serve"],
-                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
-    assert again.returncode == 0 and again.stdout.count("### substantive:") == 3
-    assert (tmp_path / "demo" / "archive.sqlite3").is_file()
+    assert (stale / MARKER).is_file() and not (stale / "blobs" / "left-over").exists()
+    assert (stale / "archive.sqlite3").read_bytes().startswith(b"SQLite format 3")
+
+
+@pytest.mark.no_archive_database
+def test_the_demo_never_touches_a_folder_it_did_not_make(tmp_path, capsys):
+    mine = tmp_path / "demo"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a researcher's own files")
+    assert run_demo(tmp_path) == EXIT_CONFIG
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert "is not a demo archive; not touching it" in capsys.readouterr().err

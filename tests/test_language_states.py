@@ -252,7 +252,8 @@ def test_an_unchanged_recrawl_makes_no_new_version_of_any_state(crawled):
 def test_cookie_states_rendered_in_a_browser_never_leak_into_the_plain_renderings(archive):
     site = cookie_site()
     with FixtureServer(site) as server:
-        archive.write_config([company("bank", server.url("/"), render="always")])
+        # render_wait 2: the homepages are short lists of links, and a rendering waits that long for a document's text.
+        archive.write_config([company("bank", server.url("/"), render="always")], render_wait=2)
         result = archive.crawl()
     assert result.code == 0, result.err
     versions = {(urlsplit(d.url).path, d.variant): d.language for d in archive.rows(Document)}

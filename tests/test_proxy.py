@@ -47,7 +47,9 @@ def _proxy_url(proxy) -> str:
 def test_a_crawl_through_a_proxy_archives_the_site_and_every_request_goes_through_it(archive, kind, render):
     site = _site()
     with PROXIES[kind]() as proxy, FixtureServer(site, host="127.0.0.2") as server:
-        archive.write_config([company("bank", server.url("/"), render=render)], proxy=_proxy_url(proxy))
+        # render_wait 2: the homepage is a short list of links, and a rendering waits that long for a document's text.
+        archive.write_config([company("bank", server.url("/"), render=render)], proxy=_proxy_url(proxy),
+                             render_wait=2)
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
     assert {d.url.rsplit("/", 2)[-2] + "/" + d.url.rsplit("/", 1)[1] for d in archive.rows(Document)} == {
@@ -71,7 +73,7 @@ def test_a_company_proxy_overrides_the_global_one_and_other_companies_keep_their
             FixtureServer(bank, host="127.0.0.2") as bank_server, FixtureServer(shop, host="127.0.0.3") as shop_server:
         archive.write_config([company("bank", bank_server.url("/")),
                               company("shop", shop_server.url("/"), proxy=own.url, render="always")],
-                             proxy=global_proxy.url)
+                             proxy=global_proxy.url, render_wait=2)  # a short homepage: see above
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
     assert {r.client for r in bank.requests} == {PROXY_HOST}

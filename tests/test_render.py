@@ -63,7 +63,8 @@ def test_render_reason_decides_from_the_plain_response():
 def test_an_app_shell_is_rendered_its_script_links_followed_and_both_snapshots_kept(archive):
     site = ScriptSite({"/spa/": HOME_JS, "/spa/privacy": POLICY_JS, "/spa/missing": NOT_FOUND_JS})
     with FixtureServer(site) as server:
-        archive.write_config([company("bank", server.url("/spa/"))])
+        # render_wait 2: the shell's home and "not found" views are short, and a rendering waits that long for text.
+        archive.write_config([company("bank", server.url("/spa/"))], render_wait=2)
         result = archive.crawl()
     assert result.code == 1, result.err  # the single-page app's "not found" view is not a document
 

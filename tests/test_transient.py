@@ -194,7 +194,8 @@ class PlainClients503(FixtureSite):
 def test_a_site_that_refuses_plain_clients_with_503_is_rendered_without_waiting_on_every_page(archive):
     site = PlainClients503(routes={**_site(_privacy()).routes, "/blocked": Route(status=503, body="Blocked")})
     with FixtureServer(site) as server:
-        archive.write_config([company("bank", server.url("/"), languages=["ru"])])
+        # render_wait 2: the homepage is a short list of links, and a rendering waits that long for a document's text.
+        archive.write_config([company("bank", server.url("/"), languages=["ru"])], render_wait=2)
         result = archive.crawl()
     assert result.code == 0, result.out + result.err
     assert len(archive.rows(Version)) == 2
