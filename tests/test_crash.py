@@ -108,10 +108,13 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_error_and_damages_nothing(arch
         with db.session() as s:
             before = {v.id: v.text_sha256 for v in s.scalars(select(Version))}
         db.close()
-        # Every document grows past what the disk can still take.
+        # Every document grows past what the disk can still take (~130 KB): 500 clauses of its own (not the same
+        # clauses again and again: two hundred copies of a notice clause made every report list 200 notices).
         for n in range(N_DOCS):
+            clauses = [f"{n}.{i}. Раздел {i} описывает порядок обслуживания клиента по договору № {n}, сроки "
+                       f"исполнения поручений, расчёты и ответственность сторон." for i in range(500)]
             site.routes[f"/docs/{n}"] = Route(body=policy_page(f"Публичная оферта № {n}",
-                                                               [*RU_CLAUSES * 200, f"Новая редакция {n}."]))
+                                                               [*RU_CLAUSES, *clauses, f"Новая редакция {n}."]))
 
         def small_disk():
             resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
