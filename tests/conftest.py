@@ -165,6 +165,12 @@ class Archive:
 # ---- the PostgreSQL pass runs the tests that reach a database ----------------------------------------------
 
 NO_DATABASE = "no_archive_database"
+# Tests of how pages are fetched and read (the browser, proxies, retries, challenges, script switchers, reader
+# processes, files and noise): what they archive are captures of the kinds the crawl, crash, language-state, change
+# and report tests archive too, through the same recorder. The PostgreSQL pass leaves them out; its coverage of
+# archive/, exports/, web/ and commands/ is the same without them (ADR 0014 §12 says how that was measured, and what
+# else it lost; measure it again when a fetching test starts archiving something new).
+FETCHING = "fetching"
 _ARCHIVE_USE = {"cli": 0, "connections": 0}  # CLI runs on an archive, database connections used in this process
 
 
@@ -176,6 +182,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", f"{NO_DATABASE}: the test opens no archive database (a parser, the detector, "
                                        "the demo command, which archives in SQLite whatever the environment says): "
                                        "the suite's PostgreSQL pass would run it exactly as the SQLite pass does")
+    config.addinivalue_line("markers", f"{FETCHING}: the test is about how pages are fetched and read; the captures it "
+                                       "archives are of kinds other tests archive: the PostgreSQL pass leaves it out")
     from sqlalchemy import event
     from sqlalchemy.pool import Pool
 
@@ -183,12 +191,14 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL pass leaves out the tests marked as opening no archive database: they run in the SQLite pass."""
+    """The PostgreSQL pass leaves out the tests marked as opening no archive database, and those about fetching:
+    they run in the SQLite pass."""
     if not on_postgresql():
         return
-    left = [item for item in items if item.get_closest_marker(NO_DATABASE)]
+    left = [item for item in items if item.get_closest_marker(NO_DATABASE) or item.get_closest_marker(FETCHING)]
     if left:
-        items[:] = [item for item in items if not item.get_closest_marker(NO_DATABASE)]
+        gone = set(map(id, left))
+        items[:] = [item for item in items if id(item) not in gone]
         config.hook.pytest_deselected(items=left)
 
 

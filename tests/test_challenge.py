@@ -15,6 +15,9 @@ from extraction.challenge import detect_challenge
 from tests.conftest import company
 from tests.pages import RU_CLAUSES, home_page, policy_page
 
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
+
 PAGES = Path(__file__).parent / "fixtures" / "challenges"
 # Sets the clearance cookie and reloads, as a challenge's script does once the browser has passed.
 CLEARS = ("<script>setTimeout(() => { document.cookie = 'pass' + location.pathname.replace(/\\W/g, '') + '=ok; path=/';"

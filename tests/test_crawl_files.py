@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from archive.models import Document, Snapshot, Version
@@ -9,6 +10,9 @@ from crawler.demo.server import FixtureServer, FixtureSite, Route
 from tests.conftest import company
 from tests.pages import home_page
 from tests.test_filedocs import deflated, fixture, make_docx, pdf_with_pages
+
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
 
 
 def test_pdfs_and_docx_are_archived_and_bad_files_cost_one_document(archive):

@@ -249,6 +249,7 @@ def test_an_unchanged_recrawl_makes_no_new_version_of_any_state(crawled):
     assert variants == {"", "cookie:lang=kk"}  # the second run found the same states, no new ones
 
 
+@pytest.mark.fetching  # the cookie states' records are the crawl tests' above; here, what the browser is sent
 def test_cookie_states_rendered_in_a_browser_never_leak_into_the_plain_renderings(archive):
     site = cookie_site()
     with FixtureServer(site) as server:

@@ -19,6 +19,9 @@ from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 from tests.test_extract import KK_POLICY, nested
 
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
+
 CORPUS = Path(__file__).parent / "lang_corpus"
 CONTENT_TYPES = ["text/html", "text/html; charset=utf-8", "text/html; charset=windows-1251",
                  "text/html; charset=iso-8859-1", "text/plain", "text/plain; charset=koi8-r"]

@@ -17,6 +17,9 @@ from crawler.proxy import browser_proxy, proxy_label
 from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, home_page, policy_page
 
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
+
 PROXY_HOST = "127.0.0.50"  # not in TEST_ALLOW
 
 

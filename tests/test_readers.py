@@ -9,6 +9,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from archive.blobs import BlobStore
@@ -20,6 +21,9 @@ from archive.runs import start_run
 from extraction.extract import Extraction
 from tests.conftest import Archive, company, crawl_demo_twice
 from tests.pages import RU_CLAUSES, policy_page
+
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 URL = "http://bank.kz/privacy"

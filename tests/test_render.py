@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import psutil
+import pytest
 
 from archive.blobs import BlobStore
 from archive.models import Document, Snapshot, Version
@@ -12,6 +13,9 @@ from crawler.demo.server import FixtureServer, FixtureSite, Listener, Route
 from crawler.render import render_reason
 from tests.conftest import company
 from tests.pages import RU_CLAUSES, home_page, policy_page
+
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
 
 APP_SHELL = ('<!doctype html><html><head><meta charset="utf-8"><title>Загрузка…</title></head>'
              '<body><div id="app"></div><script src="/app.js"></script></body></html>')

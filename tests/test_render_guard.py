@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from archive.models import Snapshot, Version
@@ -21,6 +22,9 @@ from crawler.pageguard import chromium_guard_args
 from tests.conftest import TEST_ALLOW, company
 from tests.pages import home_page
 from tests.test_render import POLICY_JS, ScriptSite, _app
+
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
 
 
 class UdpCounter:

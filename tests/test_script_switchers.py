@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from lxml import html as lxml_html
 
 from archive.models import Document, Snapshot
@@ -16,6 +17,9 @@ from crawler.demo.server import FixtureServer, FixtureSite, Route
 from spiders.scripted import script_links, script_switchers
 from tests.conftest import company
 from tests.pages import KK_CLAUSES, RU_CLAUSES, text_pdf
+
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
 
 KK_TERMS = "Пайдаланушы келісімі"
 RU_TERMS = "Пользовательское соглашение"

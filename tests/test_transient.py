@@ -21,6 +21,9 @@ from crawler.retry import backoff, retry_after
 from tests.conftest import company
 from tests.pages import RU_CLAUSES, home_page, policy_page
 
+# How pages are fetched: the PostgreSQL pass leaves these out (tests/conftest.py: FETCHING).
+pytestmark = pytest.mark.fetching
+
 HOME = home_page({"/privacy": "Политика конфиденциальности", "/offer": "Публичная оферта"})
 
 
