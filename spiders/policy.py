@@ -130,7 +130,7 @@ def _page_links(response: TextResponse) -> list[RawLink]:
         lang = alt.attrib["hreflang"]
         if url and lang.lower() != "x-default":
             links.append(RawLink(url, "", lang))
-    return links + script_links(response.selector.root, response.url, response.body)  # data-href, onclick...
+    return links + script_links(response.selector.root, response.url)  # data-href, onclick...
 
 
 def _refresh_link(response: TextResponse) -> RawLink | None:

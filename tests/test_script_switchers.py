@@ -113,6 +113,34 @@ def test_switchers_without_a_url_are_found_by_their_label_and_ordinary_text_is_n
     assert script_switchers(plain, BASE, vocabulary) == []
 
 
+@pytest.mark.parametrize("element, kind", [
+    ('<LI DATA-HREF="/kz/terms">Қазақша</LI>', "link"),
+    ("<li data-url='/kz/terms'>Қазақша</li>", "link"),
+    ('<li data-link="/kz/terms">Қазақша</li>', "link"),
+    ("<SPAN onClick=\"location.href='/kz/terms'\">Қазақша</SPAN>", "link"),
+    ('<form><button formaction="/kz/terms">Қазақша</button></form>', "link"),
+    ('<select ONCHANGE="location = this.value"><option value="/kz/terms">Қазақша</option></select>', "link"),
+    ("<BUTTON>Қаз</BUTTON>", "switcher"),
+    ('<select><option value="kk">Қаз</option></select>', "switcher"),
+    ('<span data-lang="kk">Қаз</span>', "switcher"),
+    ('<span data-locale="kk">Қаз</span>', "switcher"),
+    ('<span data-language="kk">Қаз</span>', "switcher"),
+    ('<span aria-haspopup="true">Қаз</span>', "switcher"),
+    ('<span aria-expanded="false">Қаз</span>', "switcher"),
+    ('<span ROLE="button">Қаз</span>', "switcher"),
+    ('<ul id="I18N"><li>Қаз</li></ul>', "switcher"),
+    ('<ul class="x lng-menu"><li>Қаз</li></ul>', "switcher"),
+])
+def test_one_element_of_each_kind_alone_is_found(element, kind):
+    """Each kind on a page with nothing else: the check that skips pages without any (spiders.scripted.
+    _attributes) must let every one through, whatever the case of the markup."""
+    page = _root(f"<html><body><p>{'Текст политики. ' * 200}</p>{element}</body></html>")
+    if kind == "link":
+        assert [link.url for link in script_links(page, BASE)] == ["https://bank.kz/kz/terms"]
+    else:
+        assert [s["language"] for s in script_switchers(page, BASE, default_vocabulary())] == ["kk"]
+
+
 COOKIE_BUTTON = """<button class="lang" onclick="document.cookie='lang=kk;path=/';location.reload()">Қаз</button>"""
 
 
