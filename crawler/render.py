@@ -40,6 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
 from crawler.acting import Acting, act, page_content
+from crawler.conditional import NOT_MODIFIED
 from crawler.pageguard import PageGuard
 from extraction.challenge import Challenge, detect_challenge
 from spiders.scripted import ACT
@@ -245,7 +246,9 @@ class RenderMiddleware:
                 return response
             return await self._finish(request, response)
         policy = self._policy(request)
-        challenge = response_challenge(response)
+        # A 304 answered from the archive (crawler.conditional) is a page archived as one, never an interstitial:
+        # it was judged when its bytes were fetched, and a challenge is recorded as a failure or rendered away.
+        challenge = None if NOT_MODIFIED in response.flags else response_challenge(response)
         if challenge is not None:
             if policy == "never":
                 raise RenderFailed(f"challenge: {challenge.describe()} answered instead of the page, and the "
