@@ -60,14 +60,17 @@ class _Region:
 @dataclass
 class _Similarity:
     budget: _Budget
-    counters: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)
+    bags: dict[tuple[int, int], tuple[Counter[str], frozenset[str], frozenset[str]]] = field(default_factory=dict)
     matcher: SequenceMatcher | None = None
     seq2: tuple[str, ...] | None = None
 
-    def _counter(self, side: int, unit: Unit) -> Counter[str]:
-        found = self.counters.get((side, unit.index))
+    def _bag(self, side: int, unit: Unit) -> tuple[Counter[str], frozenset[str], frozenset[str]]:
+        """A paragraph's token counts, its tokens as a set, and those that occur more than once."""
+        found = self.bags.get((side, unit.index))
         if found is None:
-            found = self.counters[(side, unit.index)] = Counter(unit.folded)
+            counts = Counter(unit.folded)
+            found = self.bags[(side, unit.index)] = (
+                counts, frozenset(counts), frozenset(t for t, n in counts.items() if n > 1))
         return found
 
     def ratio(self, old: Unit, new: Unit, cutoff: float) -> float | None:
@@ -78,10 +81,11 @@ class _Similarity:
         if self.budget.checks <= 0:
             return None
         self.budget.checks -= 1
-        ca, cb = self._counter(0, old), self._counter(1, new)
-        if len(ca) > len(cb):
-            ca, cb = cb, ca
-        common = sum(min(v, cb[t]) for t, v in ca.items() if t in cb)  # difflib's quick_ratio bound
+        (ca, sa, ra), (cb, sb, rb) = self._bag(0, old), self._bag(1, new)
+        # difflib's quick_ratio bound, the sum over shared tokens of the smaller count: one per shared token (a set
+        # intersection, in C), plus what tokens repeated on either side add beyond one.
+        shared = sa & sb
+        common = len(shared) + sum(min(ca[t], cb[t]) - 1 for t in shared & (ra | rb)) if ra or rb else len(shared)
         if 2.0 * common / (la + lb) < cutoff or self.budget.ratios <= 0:
             return None
         self.budget.ratios -= 1
