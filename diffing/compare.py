@@ -85,7 +85,9 @@ class _Similarity:
         # difflib's quick_ratio bound, the sum over shared tokens of the smaller count: one per shared token (a set
         # intersection, in C), plus what tokens repeated on either side add beyond one.
         shared = sa & sb
-        common = len(shared) + sum(min(ca[t], cb[t]) - 1 for t in shared & (ra | rb)) if ra or rb else len(shared)
+        common = len(shared)
+        if ra or rb:
+            common += sum(min(ca[t], cb[t]) - 1 for t in shared & (ra | rb))
         if 2.0 * common / (la + lb) < cutoff or self.budget.ratios <= 0:
             return None
         self.budget.ratios -= 1
