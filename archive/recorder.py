@@ -51,6 +51,7 @@ from extraction.extract import Extraction, extract
 from language.detect import DETECTOR, document_language
 
 log = logging.getLogger(__name__)
+_INSERT_SNAPSHOT = Snapshot.__table__.insert().returning(Snapshot.__table__.c.id)
 
 # Outcomes a capture can have, as counted in the run summary.
 NEW_VERSION = "new_version"
@@ -238,13 +239,13 @@ class Recorder:
             outcome = self._failed(cap, doc, ex.failure, ex.detail, sha, **extra)
             self._observe_panels(cap, sha, False, page)
             return outcome
-        snap = self._snapshot(cap, doc, sha, "new", **extra)
+        snapshot_id = self._snapshot(cap, doc, sha, "new", **extra)
         self._mark_available(doc, cap)
-        outcome = self._store_text(cap, doc, snap, ex, pre)
+        outcome = self._store_text(cap, doc, snapshot_id, ex, pre)
         self._observe_panels(cap, sha, False, page)
         return outcome
 
-    def _store_text(self, cap: Capture, doc: Document, snap: Snapshot, ex: Extraction,
+    def _store_text(self, cap: Capture, doc: Document, snapshot_id: int, ex: Extraction,
                     pre: Prepared | None = None) -> str:
         """A new version of ``doc`` when its normalised text differs from the last one (``pre``: the hash and
         languages a worker already computed for ``ex``)."""
@@ -261,7 +262,7 @@ class Recorder:
         detection, shares = pre.language if ready and pre.language else document_language(text)
         version = Version(
             document_id=doc.id,
-            snapshot_id=snap.id,
+            snapshot_id=snapshot_id,
             captured_at=cap.fetched_at,
             text=text,
             text_sha256=digest,
@@ -495,9 +496,9 @@ class Recorder:
             doc = self._document(pcap)
             if panel.label:
                 ex = replace(ex, title=panel.label)
-            snap = self._snapshot(pcap, doc, sha, "new")
+            snapshot_id = self._snapshot(pcap, doc, sha, "new")
             self._mark_available(doc, pcap)
-            self.counts[self._store_text(pcap, doc, snap, ex)] += 1
+            self.counts[self._store_text(pcap, doc, snapshot_id, ex)] += 1
 
     def _panels_again(self, cap: Capture, sha: str) -> None:
         """Same bytes as last time: the panel documents read from them were observed again, unchanged."""
@@ -569,7 +570,7 @@ class Recorder:
         doc.status = "available"
         doc.last_failure = None
 
-    def _record_original(self, orig: Capture, doc: Document | None) -> Snapshot:
+    def _record_original(self, orig: Capture, doc: Document | None) -> int:
         """The server's response behind a rendering: stored and compared, never extracted."""
         previous = self.last.get((orig.final_url, orig.kind, orig.variant))
         sha = self._put(orig.body) if orig.body else None
@@ -577,9 +578,11 @@ class Recorder:
         return self._snapshot(orig, doc, sha, UNCHANGED if same else "new")
 
     def _snapshot(self, cap: Capture, doc: Document | None, sha: str | None, outcome: str,
-                  failure: str | None = None, detail: str | None = None, parent: Snapshot | None = None,
-                  screenshot: str | None = None) -> Snapshot:
-        snap = Snapshot(
+                  failure: str | None = None, detail: str | None = None, parent: int | None = None,
+                  screenshot: str | None = None) -> int:
+        """The capture's row; returns its id. One INSERT … RETURNING, not the ORM's unit of work (~0.4 against
+        ~0.9 ms, most of what recording an unchanged page costs): no snapshot object is kept or changed after."""
+        row = dict(
             run_id=self.run_id,
             company_id=cap.company_id,
             document_id=doc.id if doc else None,
@@ -598,7 +601,7 @@ class Recorder:
             failure=failure,
             failure_detail=detail,
             kind=cap.kind,
-            parent_id=parent.id if parent else None,
+            parent_id=parent,
             render_reason=cap.render_reason,
             screenshot_sha256=screenshot,
             blocked=cap.blocked or None,
@@ -609,17 +612,16 @@ class Recorder:
             reached=cap.reached,
             request_headers=cap.request_headers or None,
         )
-        self.session.add(snap)
-        self.session.flush()
+        snapshot_id = self.session.execute(_INSERT_SNAPSHOT, row).scalar_one()
         if sha:
             self.last[(cap.final_url, cap.kind, cap.variant)] = LastBody(
-                snap.id, sha, cap.headers, failure, detail, snap.document_id, cap.fetched_at)
+                snapshot_id, sha, cap.headers, failure, detail, row["document_id"], cap.fetched_at)
             if cap.variant.startswith(f"{PANEL}:"):
                 self._panels_at[(cap.final_url, cap.kind)].add(cap.variant)
-        return snap
+        return snapshot_id
 
     def _failed(self, cap: Capture, doc: Document | None, reason: str, detail: str | None,
-                sha: str | None = None, parent: Snapshot | None = None, screenshot: str | None = None) -> str:
+                sha: str | None = None, parent: int | None = None, screenshot: str | None = None) -> str:
         self._snapshot(cap, doc, sha, FAILED, reason, detail, parent, screenshot)
         self.failures[reason] += 1
         if doc is not None:
