@@ -44,23 +44,24 @@ _OPENS_DATA = re.compile(r"""this\.dataset\.(href|url|link)|getAttribute\(\s*['"
 # Elements a script listens on, or that say they toggle a menu.
 _ACTIVE_ROLES = frozenset({"button", "link", "menuitem", "option", "tab", "menuitemradio"})
 _LANG_HINT = re.compile(r"lang|locale|lng|i18n", re.I)
-# Found by XPath (in C), one pass over the page each: every page is looked at, and a static crawl must not
-# slow down.
-_LINK_CANDIDATES = ("//*[@data-href or @data-url or @data-link or @onclick or (self::button and @formaction)"
-                    " or (self::select and @onchange)]")
-_SWITCHER_CANDIDATES = (
-    "//*[self::button or self::option or @onclick or @data-lang or @data-locale or @data-language"
-    " or @aria-haspopup or @aria-expanded or @role]"
-)
+# What a script-only link or switcher is found by: its attributes (a link's formaction only on a button, onchange
+# only on a select), a switcher's tags. The XPaths are built from them: found in C, one pass over the page each;
+# every page is looked at, and a static crawl must not slow down.
+_LINK_ATTRIBUTES = {"data-href": None, "data-url": None, "data-link": None, "onclick": None, "formaction": "button",
+                    "onchange": "select"}
+_SWITCHER_ATTRIBUTES = ("onclick", "data-lang", "data-locale", "data-language", "aria-haspopup", "aria-expanded",
+                        "role")
+_SWITCHER_TAGS = ("button", "option")
+_LINK_CANDIDATES = "//*[" + " or ".join(f"(self::{tag} and @{name})" if tag else f"@{name}"
+                                         for name, tag in _LINK_ATTRIBUTES.items()) + "]"
+_SWITCHER_CANDIDATES = "//*[" + " or ".join([*(f"self::{tag}" for tag in _SWITCHER_TAGS),
+                                             *(f"@{name}" for name in _SWITCHER_ATTRIBUTES)]) + "]"
 _MAX_LABEL = 40
-# What the markup must hold for the XPaths above to find anything (lxml's HTML parser lower-cases names): a page's
+# Whether the markup can hold anything for the XPaths above (lxml's HTML parser lower-cases names): a page's
 # attribute names, listed by one XPath in C, then checked as a set: ~0.02 ms on a 58 KB policy page, where looking
 # for these names in its lower-cased bytes took ~0.45 ms (every needle scans all of its text). Most policy pages
 # have none of them.
 _ALL_ATTRIBUTES = etree.XPath("//@*")
-_LINK_ATTRIBUTES = frozenset({"data-href", "data-url", "data-link", "onclick", "formaction", "onchange"})
-_SWITCHER_ATTRIBUTES = frozenset({"onclick", "data-lang", "data-locale", "data-language", "aria-haspopup",
-                                  "aria-expanded", "role"})
 
 
 def _attributes(root) -> tuple[set[str], bool]:
@@ -174,7 +175,7 @@ def script_switchers(root, base: str, vocabulary: Vocabulary) -> list[dict]:
     """The page's language switchers that carry no URL, as ``offers`` lists them: ``{"text", "language",
     "kind": "script" | "menu"}`` (a menu toggle such as "RU ▾" is "menu")."""
     names, hinted = _attributes(root)
-    if not hinted and names.isdisjoint(_SWITCHER_ATTRIBUTES) and next(root.iter("button", "option"), None) is None:
+    if not hinted and names.isdisjoint(_SWITCHER_ATTRIBUTES) and next(root.iter(*_SWITCHER_TAGS), None) is None:
         return []  # nothing the XPath or the hint could select
     found: list[dict] = []
     for el in _candidates(root, _SWITCHER_CANDIDATES, hinted=True):
