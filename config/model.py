@@ -148,7 +148,7 @@ class CrawlSettings(StrictModel):
     render: RenderMode = "auto"
     # How long a rendered page may take to show a document's worth of text, in seconds.
     render_wait: float = Field(5, gt=0, le=60)
-    render_pages: int = Field(4, ge=1, le=32)  # browser pages open at once
+    render_pages: int = Field(6, ge=1, le=32)  # browser pages open at once
     # Script-only language switchers clicked per page (buttons, "RU ▾" menus: spiders.scripted).
     max_clicks: int = Field(6, ge=0, le=30)
     # Worker processes that read new pages (text extraction, languages) beside the recorder

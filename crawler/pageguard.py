@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from crawler.guard import address_refusal, parse_allow_list, resolve
+from crawler.pages import PAGE_POOL, PLACE
 
 log = logging.getLogger("policy_archive.render")
 
@@ -173,6 +174,8 @@ async def init_page(page, request) -> None:
     report to the page's current rendering; its route is installed again each time, after the handler
     scrapy-playwright has just re-installed, so the guard is always asked first."""
     guard: PageGuard = request.meta["page_guard"]
+    if (pool := request.meta.get(PAGE_POOL)) is not None:
+        pool.placed(request.meta["playwright_context"], page, request.meta.pop(PLACE, None))
     guard.renderings[page] = request.meta["render"]  # crawler.render.Rendering
     guard.requests[page] = request
     if page in guard.pages:

@@ -35,6 +35,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectError
 
 from crawler.guard import PROXY
+from crawler.pages import PAGE_POOL, PLACE
 
 SOCKS_SCHEMES = ("socks5", "socks5h")
 # RFC 1928 section 6: what a SOCKS5 server's reply code means.
@@ -283,11 +284,19 @@ class DownloadHandler(ScrapyPlaywrightDownloadHandler):
         if request.meta.get("playwright"):
             if not self._launched:
                 await self._launch_once()
+            # A page kept from an earlier rendering, or a place in the context's budget for a new one (crawler.pages).
+            pool, context, place = request.meta.get(PAGE_POOL), request.meta.get("playwright_context"), None
+            if pool is not None and request.meta.get("playwright_page") is None:
+                request.meta["playwright_page"], place = await pool.page(context)
+                request.meta[PLACE] = place
             try:
                 return await asyncio.wait_for(super().download_request(request), self._browser_bound)
             except TimeoutError:
                 raise DownloadTimeoutError(f"the browser did not hand the page over within "
                                            f"{self._browser_bound:.0f} s") from None
+            finally:
+                if place is not None:
+                    pool.release(context, place)
         proxy = request.meta.get(PROXY)
         if proxy and is_socks(proxy) and not request.meta.get("playwright"):
             agent = _SocksScrapyAgent(

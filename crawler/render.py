@@ -42,6 +42,7 @@ from scrapy.http import HtmlResponse
 from crawler.acting import Acting, act, page_content
 from crawler.conditional import NOT_MODIFIED
 from crawler.pageguard import PageGuard
+from crawler.pages import PAGE_POOL, PagePool
 from extraction.challenge import Challenge, detect_challenge
 from spiders.scripted import ACT
 
@@ -167,7 +168,8 @@ class RenderMiddleware:
     """Sends pages that need it through Chromium and packs the result into one response."""
 
     def __init__(self, policies: dict[str, str], default: str, allow: list[str], wait_ms: int,
-                 max_bytes: int, context: dict | None = None, max_clicks: int = 6, language_of_label=None):
+                 max_bytes: int, context: dict | None = None, max_clicks: int = 6, language_of_label=None,
+                 render_pages: int = 4):
         self.policies = policies
         self.default = default
         self.guard = PageGuard(allow)
@@ -178,6 +180,7 @@ class RenderMiddleware:
         # The vocabulary's reading of a switcher's text (the spider's); without it nothing is acted on.
         self.language_of_label = language_of_label
         self.act_contexts = 0
+        self.pool = PagePool(render_pages)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -186,7 +189,8 @@ class RenderMiddleware:
                    s.getlist("POLICY_ARCHIVE_ALLOW_PRIVATE"), s.getint("POLICY_ARCHIVE_RENDER_WAIT_MS", 5000),
                    s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"),
                    s.getint("POLICY_ARCHIVE_MAX_CLICKS", 6),
-                   getattr(getattr(crawler.spider, "vocabulary", None), "language_of_label", None))
+                   getattr(getattr(crawler.spider, "vocabulary", None), "language_of_label", None),
+                   s.getint("POLICY_ARCHIVE_RENDER_PAGES", 4))
 
     def _policy(self, request) -> str:
         return self.policies.get(request.meta.get("company"), self.default)
@@ -196,6 +200,7 @@ class RenderMiddleware:
             **request.meta,
             "render": Rendering(reason),
             "page_guard": self.guard,
+            PAGE_POOL: self.pool,
             "playwright": True,
             "playwright_include_page": True,
             "playwright_context": self._context_name(request),
@@ -289,20 +294,29 @@ class RenderMiddleware:
         # wait on it indefinitely (content() retries while the document is being replaced): the whole
         # settling gets one hard bound too, so one page never holds a render slot for the rest of the run.
         bound = 2 * self.wait_ms / 1000 + CHALLENGE_GRACE_S + SETTLE_SLACK_S
+        settled = False
         try:
             challenge, url, dom = await asyncio.wait_for(self._settle(request, page, rendering), bound)
             if request.meta.get(ACT) and self.language_of_label is not None:
                 rendering.acted = await self._act(page)
+            settled = True
         except TimeoutError:
             raise RenderFailed(f"timeout: the rendered page did not settle within {bound:.0f} s") from None
         finally:
-            try:
-                await asyncio.wait_for(page.close(), 10)
-                # A switcher's own jar (spiders.states) is used once: its context goes with its page.
-                if request.meta.get(ACT) or str(request.meta.get("cookiejar") or "").startswith("switch-"):
-                    await asyncio.wait_for(page.context.close(), 10)
-            except Exception as exc:  # a browser that stopped answering is restarted by scrapy-playwright
-                log.warning("could not close a rendered page: %s", exc)
+            # A switcher's own jar (spiders.states) and a page acted on are used once: their context goes with
+            # the page. A page that settled in a lasting context is kept for the next rendering there.
+            once = request.meta.get(ACT) or str(request.meta.get("cookiejar") or "").startswith("switch-")
+            if settled and not once:
+                self.guard.renderings.pop(page, None)  # what the page does from now on is no rendering's
+                self.guard.requests.pop(page, None)
+                self.pool.give(request.meta["playwright_context"], page)
+            else:
+                try:
+                    await asyncio.wait_for(page.close(), 10)
+                    if once:
+                        await asyncio.wait_for(page.context.close(), 10)
+                except Exception as exc:  # a browser that stopped answering is restarted by scrapy-playwright
+                    log.warning("could not close a rendered page: %s", exc)
         if max(len(dom), len(rendering.original_body)) > self.max_bytes:
             raise RenderFailed(f"too_large: the rendered page exceeds crawl.max_response_bytes ({self.max_bytes})")
         status, headers = response.status, _header_dict(response.headers)

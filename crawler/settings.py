@@ -15,6 +15,7 @@ from crawler.pageguard import chromium_guard_args
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-quic",
+    "--disable-features=BackForwardCache",
 ]
 
 
@@ -99,7 +100,10 @@ def scrapy_settings(crawl: CrawlSettings, render: dict[str, str] | None = None,
             *CHROMIUM_ARGS,
             *chromium_guard_args(crawl.allow_private_addresses, [crawl.proxy, *(proxies or {}).values()])]},
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": crawl.download_timeout * 1000,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": crawl.render_pages,
+        # Pages open at once in a browser context: bounded by crawler.pages (which keeps pages for the next
+        # rendering); scrapy-playwright's own bound only backs it up, out of its way.
+        "POLICY_ARCHIVE_RENDER_PAGES": crawl.render_pages,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2 * crawl.render_pages,
         # No PLAYWRIGHT_CONTEXTS: with one declared, Chromium would start with every crawl. The render
         # middleware names its context and passes these options, so the browser starts on first use.
         "POLICY_ARCHIVE_RENDER_CONTEXT": {"user_agent": crawl.user_agent, "viewport": {"width": 1280, "height": 900},

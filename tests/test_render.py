@@ -200,6 +200,78 @@ def test_a_browser_crash_costs_that_page_not_the_run(archive):
     assert len(archive.rows(Version)) == len(rendered_docs)
 
 
+def test_a_kept_page_carries_nothing_from_one_rendering_to_the_next(archive):
+    """Renderings share browser pages (crawler.pages): with one page for the whole crawl, every document is
+    rendered in the same tab, and each must see its own page only: no session storage of the last one, its
+    own text. The tab's history shows that the page was kept, and that it was closed after USES_PER_PAGE."""
+    from crawler.pages import USES_PER_PAGE
+
+    docs = [f"/spa/doc{n}" for n in range(2 * USES_PER_PAGE)]
+    clauses = json.dumps("".join(f"<p>{c}</p>" for c in RU_CLAUSES), ensure_ascii=False)
+    scripts = {d: _app(f"const seen = sessionStorage.getItem('seen'); sessionStorage.setItem('seen', '{d}');"
+                       f"document.getElementById('app').innerHTML = '<p>Документ {d}.</p>' + {clauses} + "
+                       "'<p>tab history ' + history.length + ', before: ' + (seen || 'nothing') + '</p>';")
+               for d in docs}
+    site = ScriptSite(scripts, routes={"/": Route(body=home_page({d: f"Политика конфиденциальности {d}"
+                                                                   for d in docs}))})
+    with FixtureServer(site) as server:
+        archive.write_config([company("bank", server.url("/"))], concurrent_per_host=1, render_pages=1, render_wait=2)
+        result = archive.crawl()
+    assert result.code == 0, result.err[-3000:]
+    texts = dict(archive.sql("SELECT d.url, v.text FROM versions v JOIN documents d ON d.id = v.document_id"))
+    texts = {url.split("/", 3)[-1]: text for url, text in texts.items()}
+    assert sorted(texts) == sorted(d.lstrip("/") for d in docs)
+    histories = []
+    for path, text in texts.items():
+        assert f"Документ /{path}." in text and "before: nothing" in text, text[-300:]
+        histories.append(int(text.split("tab history ")[1].split(",")[0]))
+    # A kept tab has been to about:blank and to the last document before this one: two entries more each time.
+    assert max(histories) > 2, "no page was ever kept: the test proved nothing"
+    assert max(histories) <= 2 * USES_PER_PAGE
+
+
+def test_the_page_budget_waits_for_a_page_to_come_back_close_or_never_be_made():
+    """crawler.pages bounds the pages open at once: a third rendering with two places taken waits until a page
+    comes back (it gets that page), until one closes, or until a rendering that held a place made none."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.pages import PagePool
+    from crawler.settings import CHROMIUM_ARGS
+
+    async def scenario():
+        pool = PagePool(2)
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context()
+                (none_a, place_a), (none_b, place_b) = await pool.page("c"), await pool.page("c")
+                assert none_a is None and none_b is None
+                page_a = await context.new_page()
+                pool.placed("c", page_a, place_a)
+                third = asyncio.ensure_future(pool.page("c"))
+                await asyncio.sleep(0.3)
+                assert not third.done()  # two places taken: a page made for each, or about to be
+                pool.give("c", page_a)
+                assert (await asyncio.wait_for(third, 10)) == (page_a, None)  # the kept page, emptied
+                assert page_a.url == "about:blank"
+                fourth = asyncio.ensure_future(pool.page("c"))
+                await asyncio.sleep(0.3)
+                assert not fourth.done()
+                await page_a.close()  # a page that closes frees its place
+                assert (await asyncio.wait_for(fourth, 10))[0] is None
+                fifth = asyncio.ensure_future(pool.page("c"))
+                await asyncio.sleep(0.3)
+                assert not fifth.done()
+                pool.release("c", place_b)  # that rendering failed before its page was made
+                assert (await asyncio.wait_for(fifth, 10))[0] is None
+            finally:
+                await browser.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
     site = ScriptSite({"/spa/privacy": POLICY_JS}, routes={
         "/": Route(body=home_page({"/spa/privacy": "Политика конфиденциальности"})),
