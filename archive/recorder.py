@@ -34,7 +34,8 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from archive.blobs import BlobStore
 from archive.changelog import change_known, change_row, change_summary, keep_change_summary, keep_computed
@@ -52,6 +53,8 @@ from language.detect import DETECTOR, document_language
 
 log = logging.getLogger(__name__)
 _INSERT_SNAPSHOT = Snapshot.__table__.insert().returning(Snapshot.__table__.c.id)
+_LAST_CAPTURED = (update(Document.__table__).where(Document.__table__.c.id == bindparam("doc_id"))
+                  .values(last_captured=bindparam("when")))
 
 # Outcomes a capture can have, as counted in the run summary.
 NEW_VERSION = "new_version"
@@ -536,6 +539,7 @@ class Recorder:
                 self._documents.setdefault((known.company_id, known.url, known.variant), known)
             self._documents_of.add(cap.company_id)
         doc = self._documents.get(key)
+        known = doc is not None
         if doc is None:
             doc = Document(
                 company_id=cap.company_id,
@@ -557,18 +561,19 @@ class Recorder:
         self._documents[key] = doc
         # The latest capture says what the URL is now: an edition the company moved to its archive
         # becomes historical; one it links as current again is current.
-        doc.historical = cap.historical
-        doc.stated_date = stated_day(cap.stated_date) if cap.historical else None
-        doc.last_captured = cap.fetched_at
+        _update(doc, historical=cap.historical, stated_date=stated_day(cap.stated_date) if cap.historical else None)
         # The shortest way in is what RDR's "easy to find" asks about; keep the latest one seen.
         if cap.depth is not None or doc.depth is None:
-            doc.depth = cap.depth
-            doc.link_path = [asdict(link) for link in cap.path]
+            _update(doc, depth=cap.depth, link_path=[asdict(link) for link in cap.path])
+        if known:
+            # The time of its last capture, the one thing an unchanged page changes: one UPDATE of that column, not
+            # the ORM's unit of work for the whole row (~0.1 against ~0.5 ms, a third of recording an unchanged page).
+            self.session.execute(_LAST_CAPTURED, {"doc_id": doc.id, "when": cap.fetched_at})
+            set_committed_value(doc, "last_captured", cap.fetched_at)
         return doc
 
     def _mark_available(self, doc: Document, cap: Capture) -> None:
-        doc.status = "available"
-        doc.last_failure = None
+        _update(doc, status="available", last_failure=None)
 
     def _record_original(self, orig: Capture, doc: Document | None) -> int:
         """The server's response behind a rendering: stored and compared, never extracted."""
@@ -632,3 +637,10 @@ class Recorder:
                                           "detail": detail})
         log.warning("failed %s %s: %s", cap.company_id, cap.url, detail or reason)
         return FAILED
+
+
+def _update(row, **values) -> None:
+    """Set the attributes whose values differ, only: a row the ORM sees untouched is not flushed."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)

@@ -45,9 +45,12 @@ class ConditionalFetchMiddleware:
         if response.status != 304:
             return response
         last = self.recorder.last.get((request.url, SERVER, request.meta.get("variant", "")))
-        if last is None or not self.recorder.blobs.exists(last.sha256):
+        try:
+            body = self.recorder.blobs.get(last.sha256) if last is not None else None
+        except FileNotFoundError:
+            body = None
+        if body is None:
             return response  # recorded as a failed fetch (http 304 without a stored body)
-        body = self.recorder.blobs.get(last.sha256)
         headers = Headers(last.headers)
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         return cls(url=request.url, status=200, headers=headers, body=body, request=request,
