@@ -206,7 +206,7 @@ def test_a_kept_page_carries_nothing_from_one_rendering_to_the_next(archive):
     own text. The tab's history shows that the page was kept, and that it was closed after USES_PER_PAGE."""
     from crawler.pages import USES_PER_PAGE
 
-    docs = [f"/spa/doc{n}" for n in range(2 * USES_PER_PAGE)]
+    docs = [f"/spa/doc{n}" for n in range(USES_PER_PAGE + 1)]  # one tab would reach 2 × USES_PER_PAGE + 1
     clauses = json.dumps("".join(f"<p>{c}</p>" for c in RU_CLAUSES), ensure_ascii=False)
     scripts = {d: _app(f"const seen = sessionStorage.getItem('seen'); sessionStorage.setItem('seen', '{d}');"
                        f"document.getElementById('app').innerHTML = '<p>Документ {d}.</p>' + {clauses} + "
