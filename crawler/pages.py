@@ -4,7 +4,8 @@ A new page costs Chromium a renderer process started and torn down; a page kept 
 costs neither (ADR 0014 §13). A page given back is emptied first: its session storage cleared, then
 ``about:blank`` (the last document's scripts stop), so the next rendering starts, as a new page would, from
 nothing but its browser context's cookies and storage. A page is used for ``USES_PER_PAGE`` renderings, then
-closed: a renderer that lives on grows by each document it showed.
+closed: a renderer that lives on grows by each document it showed. At most ``crawl.render_pages`` tabs wait
+idle over all contexts (the longest kept is closed first).
 
 The pool is also what bounds the pages open at once in each browser context (``crawl.render_pages``):
 scrapy-playwright's own count is set out of the way (``crawler.settings``), since a page kept open would hold
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import weakref
 
@@ -37,6 +39,8 @@ class PagePool:
         self.uses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._waiters: list[asyncio.Future] = []
         self._emptying: set[asyncio.Task] = set()
+        self._kept_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # when each idle tab was kept
+        self._clock = itertools.count()
 
     async def page(self, context: str):
         """``(page, None)``: a kept page for a rendering in ``context``; ``(None, place)``: none is kept and the
@@ -78,25 +82,39 @@ class PagePool:
     def give(self, context: str, page) -> None:
         """Keep ``page`` for the context's next rendering once it is emptied (in the background); close one
         that cannot be, or has been used enough."""
-        task = asyncio.ensure_future(self._empty(context, page))
-        self._emptying.add(task)  # (a task nobody holds may be collected before it is done)
-        task.add_done_callback(self._emptying.discard)
+        self._background(self._empty(context, page))
 
     async def _empty(self, context: str, page) -> None:
         self.uses[page] = self.uses.get(page, 0) + 1
         try:
             if self.uses[page] >= USES_PER_PAGE:
-                await asyncio.wait_for(page.close(), 10)
+                await _close(page)
                 return
             await asyncio.wait_for(page.evaluate(CLEAR_SESSION), 5)
             await asyncio.wait_for(page.goto("about:blank"), 10)
             self.idle.setdefault(context, []).append(page)
+            self._kept_at[page] = next(self._clock)
+            self._evict()
         except Exception as exc:  # a page that cannot be emptied is not kept
             log.debug("a rendered page was not kept: %s", exc)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(page.close(), 10)
+            await _close(page)
         finally:
             self._wake()
+
+    def _evict(self) -> None:
+        """At most ``limit`` tabs idle over all contexts: a language state's context (spiders.states) renders a
+        company's pages once, and its tabs would otherwise wait for the end of the crawl. The tab kept longest
+        is closed first."""
+        kept = sorted((self._kept_at.get(page, 0), context, page)
+                      for context, pages in self.idle.items() for page in pages)
+        for _, context, page in kept[:max(0, len(kept) - self.limit)]:
+            self.idle[context].remove(page)
+            self._background(_close(page))
+
+    def _background(self, work) -> None:
+        task = asyncio.ensure_future(work)
+        self._emptying.add(task)  # (a task nobody holds may be collected before it is done)
+        task.add_done_callback(self._emptying.discard)
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
@@ -107,6 +125,11 @@ class PagePool:
 
 class _Place:
     """A place in a context's budget, held while scrapy-playwright makes the page."""
+
+
+async def _close(page) -> None:
+    with contextlib.suppress(Exception):  # a browser that stopped answering is restarted by scrapy-playwright
+        await asyncio.wait_for(page.close(), 10)
 
 
 def _gone(page) -> bool:

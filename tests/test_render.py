@@ -272,6 +272,45 @@ def test_the_page_budget_waits_for_a_page_to_come_back_close_or_never_be_made():
     asyncio.run(scenario())
 
 
+def test_no_more_tabs_wait_idle_than_render_pages_over_all_contexts():
+    """A language state's browser context renders a company's pages once: its kept tabs must not wait for the
+    end of the crawl. Over all contexts at most ``render_pages`` tabs are kept idle, the longest kept closed."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from crawler.pages import PagePool
+    from crawler.settings import CHROMIUM_ARGS
+
+    async def until(condition) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("not within 10 s")
+
+    async def scenario():
+        pool = PagePool(2)
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                state, plain = await browser.new_context(), await browser.new_context()
+                tabs = [await state.new_page(), await plain.new_page(), await plain.new_page()]
+                for tab, context in zip(tabs, ("state", "plain", "plain"), strict=True):
+                    pool.placed(context, tab, None)
+                pool.give("state", tabs[0])
+                await until(lambda: pool.idle.get("state"))
+                pool.give("plain", tabs[1])
+                pool.give("plain", tabs[2])
+                await until(lambda: tabs[0].is_closed())  # kept first: closed when a third tab waited
+                assert sorted(pool.idle["plain"], key=tabs.index) == tabs[1:] and not pool.idle["state"]
+                assert not tabs[1].is_closed() and not tabs[2].is_closed()
+            finally:
+                await browser.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_rendered_page_is_rendered_again_on_a_recrawl_despite_etags(archive):
     site = ScriptSite({"/spa/privacy": POLICY_JS}, routes={
         "/": Route(body=home_page({"/spa/privacy": "Политика конфиденциальности"})),
