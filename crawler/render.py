@@ -9,7 +9,8 @@ the browser received them, the rendered DOM (the response body), a full-page scr
 document pages, and the page's requests that the address guard refused.
 
 Bounded everywhere: navigation waits for the DOM, not for "network idle"; waiting for text and
-for the network to settle have their own short timeouts; the page is closed in every case.
+for the network to settle have their own short timeouts; every page is closed in the end, or
+emptied and kept for the next rendering (``crawler.pages``).
 
 Every channel out of a rendered page passes the address guard: ``crawler.pageguard``.
 
