@@ -36,7 +36,7 @@ class PagePool:
         self.limit = limit
         self.idle: dict[str, list] = {}  # by browser context name: pages emptied, ready
         self.open: dict[str, set] = {}  # by browser context name: pages open, and places held for new ones
-        self.uses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._uses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # renderings each tab served
         self._waiters: list[asyncio.Future] = []
         self._emptying: set[asyncio.Task] = set()
         self._kept_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # when each idle tab was kept
@@ -85,9 +85,9 @@ class PagePool:
         self._background(self._empty(context, page))
 
     async def _empty(self, context: str, page) -> None:
-        self.uses[page] = self.uses.get(page, 0) + 1
+        self._uses[page] = self._uses.get(page, 0) + 1
         try:
-            if self.uses[page] >= USES_PER_PAGE:
+            if self._uses[page] >= USES_PER_PAGE:
                 await _close(page)
                 return
             await asyncio.wait_for(page.evaluate(CLEAR_SESSION), 5)
