@@ -26,7 +26,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from cydifflib import SequenceMatcher  # difflib's algorithm and results, in C++
 
 from diffing.classify import classify_line, classify_pair
 from diffing.model import Change, ChangeKind, Diff, WordOp
@@ -138,6 +138,8 @@ def _find_moves(regions: list[_Region], sim: _Similarity) -> list[tuple[Unit, Un
     scored: list[tuple[float, int, int, Unit, Unit]] = []
     lo_factor = MOVE_RATIO / (2 - MOVE_RATIO)
     for old in leftover_old:
+        if sim.budget.checks <= 0:
+            break  # every comparison from here on would be refused
         la = len(old.folded)
         if la < MIN_FUZZY_MOVE_TOKENS or old.index in stays_old:
             continue

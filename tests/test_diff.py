@@ -9,6 +9,7 @@ clauses that only changed number. All legal text there and here is ours, written
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import random
 import sys
@@ -298,7 +299,7 @@ def test_render_rejects_unknown_options(hostile):
 # Purity and speed
 
 
-def test_diffing_imports_only_the_standard_library():
+def test_diffing_imports_only_the_standard_library_and_difflib_in_cpp():
     package = Path(__file__).resolve().parent.parent / "diffing"
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -306,7 +307,30 @@ def test_diffing_imports_only_the_standard_library():
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
             for name in names:
                 top = name.split(".")[0]
-                assert top == "diffing" or top in sys.stdlib_module_names or top == "__future__", (path.name, name)
+                assert top in ("diffing", "__future__", "cydifflib") or top in sys.stdlib_module_names, (path.name, name)
+
+
+def test_cydifflib_finds_what_difflib_finds():
+    """diffing/ uses cydifflib's SequenceMatcher for difflib's: the same opcodes and ratios, with and without
+    autojunk, on sequences full of repeats (a PDF's wrapped lines) and on the reused matcher (set_seq1)."""
+    import cydifflib
+
+    rng = random.Random(15)
+    for _ in range(1500):
+        alphabet = rng.randint(1, 25)
+        la, lb = rng.choice([(rng.randint(0, 20), rng.randint(0, 20)), (rng.randint(150, 400), rng.randint(150, 400))])
+        a = [f"w{rng.randint(0, alphabet)}" for _ in range(la)]
+        b = [f"w{rng.randint(0, alphabet)}" for _ in range(lb)]
+        if a and rng.random() < 0.3:
+            b = a[:rng.randint(0, len(a))] + b[:10] + a[rng.randint(0, len(a)):]
+        autojunk = rng.random() < 0.5
+        ours, theirs = cydifflib.SequenceMatcher(None, a, b, autojunk=autojunk), difflib.SequenceMatcher(
+            None, a, b, autojunk=autojunk)
+        assert [tuple(op) for op in ours.get_opcodes()] == theirs.get_opcodes()
+        assert ours.ratio() == theirs.ratio()
+        ours.set_seq1(b)
+        theirs.set_seq1(b)
+        assert ours.ratio() == theirs.ratio()
 
 
 _WORDS = ("Компания Пользователь Банк Клиент персональные данные сведения обработка хранение передача согласие "
