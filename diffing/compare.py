@@ -26,6 +26,7 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
 from cydifflib import SequenceMatcher  # difflib's algorithm and results, in C++
 
 from diffing.classify import classify_line, classify_pair

@@ -8,6 +8,7 @@ of a diff read as the text itself.
 from __future__ import annotations
 
 import re
+
 from cydifflib import SequenceMatcher  # difflib's algorithm and results, in C++
 
 from diffing.model import WordOp
