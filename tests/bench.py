@@ -75,8 +75,17 @@ def _pss(proc: psutil.Process) -> int:
         return 0  # a renderer that exited between listing and reading
 
 
+def _kind(proc: psutil.Process) -> str:
+    """Which of a crawl's children ``proc`` is: Chromium's, Playwright's driver (node), or a reader (Python)."""
+    try:
+        name = proc.name()
+    except psutil.Error:
+        return "reader"
+    return "chromium" if "chrom" in name else "driver" if name.startswith("node") else "reader"
+
+
 def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
-    """RSS of the crawl process and PSS of its browser processes, every half second."""
+    """RSS of the crawl process and PSS of its children (in all, and by kind), every half second."""
     try:
         proc = psutil.Process(pid)
     except psutil.Error:
@@ -88,7 +97,10 @@ def _sample_memory(pid: int, samples: list, stop: threading.Event) -> None:
         except psutil.Error:
             return  # the crawl has ended
         # PSS: Chromium's processes share most of their pages; summing RSS would count them many times.
-        samples.append((time.monotonic(), python, sum(_pss(c) for c in children)))
+        kinds = {"chromium": 0, "driver": 0, "reader": 0}
+        for child in children:
+            kinds[_kind(child)] += _pss(child)
+        samples.append((time.monotonic(), python, sum(kinds.values()), kinds))
 
 
 def render_bench(pages: int) -> None:
@@ -116,12 +128,17 @@ def render_bench(pages: int) -> None:
         record = json.loads(sorted((archive.data / "runs").glob("run-*.json"))[-1].read_text())
     print(f"\n{pages} JavaScript-rendered documents: {record['new_versions']} versions in {record['seconds']} s "
           f"({pages / record['seconds']:.1f} pages/s; {wall:.1f} s with start-up)")
-    print(f"{'progress':>9}{'Python RSS MB':>15}{'Chromium PSS MB':>17}")
+    # The crawl's children by kind: Chromium's own processes, Playwright's driver (node: its memory rises and falls
+    # with V8's collections, ADR 0014 §14) and the reader processes.
+    print(f"{'progress':>9}{'crawl RSS MB':>14}{'Chromium PSS MB':>17}{'driver PSS MB':>15}{'readers PSS MB':>16}")
     for q in (0.1, 0.25, 0.5, 0.75, 1.0):
-        t, python, browser = samples[min(len(samples) - 1, int(q * (len(samples) - 1)))]
-        print(f"{q:>9.0%}{python / 2**20:>15.0f}{browser / 2**20:>17.0f}")
-    peak_python, peak_browser = (max(s[i] for s in samples) / 2**20 for i in (1, 2))
-    print(f"peak: Python {peak_python:.0f} MB, Chromium {peak_browser:.0f} MB")
+        _, python, _, kinds = samples[min(len(samples) - 1, int(q * (len(samples) - 1)))]
+        print(f"{q:>9.0%}{python / 2**20:>14.0f}{kinds['chromium'] / 2**20:>17.0f}{kinds['driver'] / 2**20:>15.0f}"
+              f"{kinds['reader'] / 2**20:>16.0f}")
+    peaks = {kind: max(s[3][kind] for s in samples) / 2**20 for kind in ("chromium", "driver", "reader")}
+    print(f"peak: crawl {max(s[1] for s in samples) / 2**20:.0f} MB, Chromium {peaks['chromium']:.0f} MB, "
+          f"driver {peaks['driver']:.0f} MB, readers {peaks['reader']:.0f} MB, all children "
+          f"{max(s[2] for s in samples) / 2**20:.0f} MB")
 
 
 def _adopt_orphans() -> None:
