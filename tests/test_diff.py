@@ -121,6 +121,22 @@ def test_clauses_of_one_template_edited_in_place_are_changes_not_moves():
     assert changes == [("changed", "2", "2"), ("changed", "5", "5")]
 
 
+def test_an_edited_paragraph_moved_elsewhere_is_found_while_the_diffs_budget_lasts():
+    """The search for moved paragraphs shares the diff's budget of comparisons; once it is spent, a paragraph
+    simply stays removed and added (and the search stops instead of refusing each comparison left)."""
+    from diffing.compare import _Budget, _find_moves, _Region, _Similarity
+
+    old = parse("Оператор хранит персональные данные пользователей не более пяти лет после договора.\n"
+                "Раздел второй.\nПользователь вправе отозвать согласие в любое время.")
+    new = parse("Пользователь вправе отозвать согласие в любое время письменно.\nРаздел второй.\n"
+                "Оператор хранит персональные данные пользователей не более пяти лет после договора.")
+    regions = [_Region([old[0]], [new[0]]), _Region([old[2]], [new[2]])]
+    moved = _find_moves(regions, _Similarity(_Budget()))
+    assert [(o.index, n.index) for o, n in moved] == [(0, 2), (2, 0)]  # one twin, one near twin (edited)
+    spent = _find_moves(regions, _Similarity(_Budget(checks=0)))
+    assert [(o.index, n.index) for o, n in spent] == [(0, 2)]  # the identical twin needs no comparison
+
+
 def test_unrelated_paragraphs_are_removed_and_added_not_changed():
     old = "Компания вправе передавать данные партнёрам для рекламы."
     new = "Сайт работает круглосуточно, кроме времени технических работ."
