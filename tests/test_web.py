@@ -322,29 +322,37 @@ def test_browsing_overview_company_document_version_diff_search(seeded, server_u
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def follow(selector: str) -> None:
+        # A click returns once the next page's navigation is committed, not once its document is read:
+        # title() and count() do not wait.
+        page.click(selector)
+        page.wait_for_load_state("load")
+
     page.goto(server_url + "/")
-    page.click(f'nav.languages a[hreflang="{lang}"]')
+    follow(f'nav.languages a[hreflang="{lang}"]')
     assert page.title().startswith(WORDS[lang][0])
     assert page.get_attribute("html", "lang") == lang
     page.screenshot(path=str(shots / "overview.png"), full_page=True)
-    page.click("td.company a >> text=QazaqPay")
+    follow("td.company a >> text=QazaqPay")
     assert page.url.endswith("/company/qazaqpay")
     page.screenshot(path=str(shots / "company.png"), full_page=True)
     old, new = _changed_versions(seeded[0])
-    page.click(f'a[href="/document/{new.document_id}"] >> nth=0')
+    follow(f'a[href="/document/{new.document_id}"] >> nth=0')
     assert page.locator("svg.timeline circle").count() == 2
     page.screenshot(path=str(shots / "document.png"), full_page=True)
-    page.click(f'a[href="/diff?a={old.id}&b={new.id}"]')
+    follow(f'a[href="/diff?a={old.id}&b={new.id}"]')
     assert page.locator(".pa-diff ins").count() >= 1
     page.screenshot(path=str(shots / "diff.png"), full_page=True)
-    page.click(f'a[href="/version/{new.id}"]')
+    follow(f'a[href="/version/{new.id}"]')
     assert page.locator("iframe.archived").count() == 1
     page.screenshot(path=str(shots / "version.png"))
     page.fill('input[name="q"]', "лет")
     page.press('input[name="q"]', "Enter")
+    page.wait_for_url("**/search?q=*")  # (waits for the results page's load)
     assert "/search?q=" in page.url and page.locator("ol.hits mark").count() >= 1
     page.screenshot(path=str(shots / "search.png"), full_page=True)
-    page.click("ol.hits a.hit >> nth=0")
+    follow("ol.hits a.hit >> nth=0")
     assert "/version/" in page.url
     assert page.get_attribute("html", "lang") == lang and page.locator("textarea.citation").count() == 1
     assert (WORDS[lang][1] in page.inner_text("header.top"))
