@@ -40,12 +40,15 @@ from lxml import html as lxml_html
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 
+from config import CrawlSettings
 from crawler.acting import Acting, act, page_content
 from crawler.conditional import NOT_MODIFIED
 from crawler.pageguard import PageGuard
 from crawler.pages import PAGE_POOL, PagePool
 from extraction.challenge import Challenge, detect_challenge
 from spiders.scripted import ACT
+
+DEFAULT_RENDER_PAGES = CrawlSettings.model_fields["render_pages"].default  # crawl.render_pages, one place
 
 log = logging.getLogger("policy_archive.render")
 
@@ -170,7 +173,7 @@ class RenderMiddleware:
 
     def __init__(self, policies: dict[str, str], default: str, allow: list[str], wait_ms: int,
                  max_bytes: int, context: dict | None = None, max_clicks: int = 6, language_of_label=None,
-                 render_pages: int = 4):
+                 render_pages: int = DEFAULT_RENDER_PAGES):
         self.policies = policies
         self.default = default
         self.guard = PageGuard(allow)
@@ -191,7 +194,7 @@ class RenderMiddleware:
                    s.getint("DOWNLOAD_MAXSIZE"), s.getdict("POLICY_ARCHIVE_RENDER_CONTEXT"),
                    s.getint("POLICY_ARCHIVE_MAX_CLICKS", 6),
                    getattr(getattr(crawler.spider, "vocabulary", None), "language_of_label", None),
-                   s.getint("POLICY_ARCHIVE_RENDER_PAGES", 4))
+                   s.getint("POLICY_ARCHIVE_RENDER_PAGES", DEFAULT_RENDER_PAGES))
 
     def _policy(self, request) -> str:
         return self.policies.get(request.meta.get("company"), self.default)
